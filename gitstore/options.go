@@ -1,0 +1,86 @@
+package gitstore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults for [Options].
+const (
+	DefaultBranch      = "main"
+	DefaultStagePrefix = "stage/"
+	DefaultNotesRef    = "refs/notes/ferry"
+	DefaultFerryPrefix = "ferry/"
+	DefaultTimeout     = 2 * time.Minute
+	DefaultPackWindow  = 10
+	// DefaultMaxPacks is how many pack files the mirror may hold before
+	// they are consolidated into one.
+	DefaultMaxPacks = 64
+)
+
+// Options configure a [Store].
+type Options struct {
+	// URL of the remote repository: https://, http://, ssh://, user@host:path,
+	// file:// or a local path. Credentials embedded in the URL are moved into
+	// Auth and never shown.
+	URL string
+	// Dir is the state directory. The bare mirror lives in Dir/mirror.git.
+	Dir string
+	// Branch is the input branch people and CI write to. Default "main".
+	Branch string
+	// StagePrefix is the branch prefix of the stage branches. Default "stage/".
+	StagePrefix string
+	// FerryPrefix is the branch prefix of ferry's own branches (status,
+	// proposals). Default "ferry/".
+	FerryPrefix string
+	// NotesRef is the notes ref ferry writes. Default "refs/notes/ferry".
+	NotesRef string
+	// Auth holds the credentials.
+	Auth AuthOptions
+	// Timeout bounds one fetch or push. Default 2m.
+	Timeout time.Duration
+	// PackWindow is the delta window used when packing objects to push; 0
+	// sends objects without deltas. Default 10.
+	PackWindow int
+	// MaxPacks is how many pack files the mirror may accumulate before
+	// [Store.Fetch] consolidates them. Default 64.
+	MaxPacks int
+}
+
+// Validate fills defaults and reports every problem at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.URL == "" {
+		errs = append(errs, errors.New("url: must not be empty"))
+	}
+	if o.Dir == "" {
+		errs = append(errs, errors.New("dir: must not be empty"))
+	}
+	setDefault(&o.Branch, DefaultBranch)
+	setDefault(&o.StagePrefix, DefaultStagePrefix)
+	setDefault(&o.FerryPrefix, DefaultFerryPrefix)
+	setDefault(&o.NotesRef, DefaultNotesRef)
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.PackWindow < 0 {
+		errs = append(errs, fmt.Errorf("pack window: %d is negative", o.PackWindow))
+	}
+	if o.PackWindow == 0 {
+		o.PackWindow = DefaultPackWindow
+	}
+	if o.MaxPacks <= 0 {
+		o.MaxPacks = DefaultMaxPacks
+	}
+	if err := o.Auth.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func setDefault(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}

@@ -1,0 +1,244 @@
+package gitstore
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// Reader reads commits, files and notes from an object store. [Store] and
+// [Batch] embed one: a batch's reader also sees the objects it wrote.
+type Reader struct {
+	src storer.EncodedObjectStorer
+}
+
+// Commit is a commit as ferry reads it.
+type Commit struct {
+	Hash      Hash
+	Tree      Hash
+	Parents   []Hash
+	Author    object.Signature
+	Committer object.Signature
+	Message   string
+	Trailers  Trailers
+}
+
+// Subject returns the first line of the message.
+func (c *Commit) Subject() string {
+	s, _, _ := strings.Cut(c.Message, "\n")
+	return s
+}
+
+// Commit reads the commit h.
+func (r Reader) Commit(h Hash) (*Commit, error) {
+	c, err := object.GetCommit(r.src, h)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, notFound(err))
+	}
+	return &Commit{
+		Hash: c.Hash, Tree: c.TreeHash, Parents: c.ParentHashes,
+		Author: c.Author, Committer: c.Committer,
+		Message: c.Message, Trailers: ParseTrailers(c.Message),
+	}, nil
+}
+
+func (r Reader) tree(commit Hash) (plumbing.Hash, error) {
+	c, err := object.GetCommit(r.src, commit)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", commit, notFound(err))
+	}
+	return c.TreeHash, nil
+}
+
+// ReadFile returns the content of the file at p in commit.
+func (r Reader) ReadFile(commit Hash, p string) ([]byte, error) {
+	root, err := r.tree(commit)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newMtree(r.src, root).get(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %q at %s: %w", p, commit, err)
+	}
+	if e == nil || e.mode == filemode.Dir || e.mode == filemode.Submodule {
+		return nil, fmt.Errorf("read %q at %s: %w", p, commit, ErrNotFound)
+	}
+	return readBlob(r.src, e.hash)
+}
+
+// Exists reports whether p names a file or directory in commit.
+func (r Reader) Exists(commit Hash, p string) (bool, error) {
+	root, err := r.tree(commit)
+	if err != nil {
+		return false, err
+	}
+	e, err := newMtree(r.src, root).get(p)
+	return e != nil, err
+}
+
+// ReadDir returns every file below dir in commit, by path relative to dir.
+// An empty dir means the whole tree. A missing directory is [ErrNotFound].
+func (r Reader) ReadDir(commit Hash, dir string) (map[string][]byte, error) {
+	root, err := r.tree(commit)
+	if err != nil {
+		return nil, err
+	}
+	h := root
+	if dir != "" {
+		e, err := newMtree(r.src, root).get(dir)
+		if err != nil {
+			return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, err)
+		}
+		if e == nil || e.mode != filemode.Dir {
+			return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, ErrNotFound)
+		}
+		h = e.hash
+	}
+	files := map[string][]byte{}
+	err = r.walkTree(h, "", func(p string, e object.TreeEntry) error {
+		b, err := readBlob(r.src, e.Hash)
+		if err != nil {
+			return err
+		}
+		files[p] = b
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, err)
+	}
+	return files, nil
+}
+
+// walkTree calls fn for every blob below tree h, in Git's order.
+func (r Reader) walkTree(h plumbing.Hash, prefix string, fn func(string, object.TreeEntry) error) error {
+	t, err := object.GetTree(r.src, h)
+	if err != nil {
+		return fmt.Errorf("read tree %s: %w", h, err)
+	}
+	for _, e := range t.Entries {
+		p := join(prefix, e.Name)
+		switch e.Mode {
+		case filemode.Dir:
+			if err := r.walkTree(e.Hash, p, fn); err != nil {
+				return err
+			}
+		case filemode.Submodule:
+			continue
+		default:
+			if err := fn(p, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ChangedPaths lists the files that differ between the trees of commits
+// from and to, sorted. A zero from compares with the empty tree. Subtrees
+// with equal hashes are skipped, so the cost follows the size of the change.
+func (r Reader) ChangedPaths(from, to Hash) ([]string, error) {
+	var a plumbing.Hash
+	if !from.IsZero() {
+		var err error
+		if a, err = r.tree(from); err != nil {
+			return nil, err
+		}
+	}
+	b, err := r.tree(to)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := r.diffTrees(a, b, "", &out); err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (r Reader) entries(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+	m := map[string]object.TreeEntry{}
+	if h.IsZero() {
+		return m, nil
+	}
+	t, err := object.GetTree(r.src, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	for _, e := range t.Entries {
+		m[e.Name] = e
+	}
+	return m, nil
+}
+
+func (r Reader) diffTrees(a, b plumbing.Hash, prefix string, out *[]string) error {
+	if a == b {
+		return nil
+	}
+	ea, err := r.entries(a)
+	if err != nil {
+		return err
+	}
+	eb, err := r.entries(b)
+	if err != nil {
+		return err
+	}
+	for name, x := range ea {
+		y, ok := eb[name]
+		if ok && x.Hash == y.Hash && x.Mode == y.Mode {
+			continue
+		}
+		if err := r.diffEntry(x, y, ok, join(prefix, name), out); err != nil {
+			return err
+		}
+	}
+	for name, y := range eb {
+		if _, ok := ea[name]; !ok {
+			if err := r.diffEntry(object.TreeEntry{}, y, true, join(prefix, name), out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// diffEntry records the change of one entry from x to y (y absent unless hasY).
+func (r Reader) diffEntry(x, y object.TreeEntry, hasY bool, p string, out *[]string) error {
+	var ta, tb plumbing.Hash
+	fileChanged := false
+	if x.Mode == filemode.Dir {
+		ta = x.Hash
+	} else if !x.Hash.IsZero() {
+		fileChanged = true
+	}
+	if hasY && y.Mode == filemode.Dir {
+		tb = y.Hash
+	} else if hasY {
+		fileChanged = true
+	}
+	if fileChanged {
+		*out = append(*out, p)
+	}
+	if !ta.IsZero() || !tb.IsZero() {
+		return r.diffTrees(ta, tb, p, out)
+	}
+	return nil
+}
+
+// Note returns the note on target in the notes commit notes.
+func (r Reader) Note(notes, target Hash) ([]byte, error) {
+	return readNote(r.src, notes, target)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
