@@ -206,4 +206,3 @@ func short(h Hash) string {
 	}
 	return h.String()[:12]
 }
-

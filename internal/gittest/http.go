@@ -35,6 +35,8 @@ func NewHTTPServer(tb testing.TB, dir string, auth *BasicAuth) (*HTTPServer, str
 		Path: backend,
 		Root: "/",
 		Env:  append(Env(), "GIT_PROJECT_ROOT="+root, "GIT_HTTP_EXPORT_ALL=1"),
+		// The backend's own messages ("cannot lock ref ...") go to the test log.
+		Stderr: logWriter{tb},
 	}
 	var handler http.Handler = h
 	if auth != nil {
@@ -67,4 +69,11 @@ func HTTPBackendPath(tb testing.TB) string {
 		tb.Fatalf("git --exec-path: %v", err)
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
+}
+
+type logWriter struct{ tb testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.tb.Logf("git http-backend: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
