@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -40,8 +39,8 @@ type Options struct {
 	Auth AuthOptions
 	// Timeout bounds one fetch or push. Default 2m.
 	Timeout time.Duration
-	// PackWindow is the delta window used when packing objects to push; 0
-	// sends objects without deltas. Default 10.
+	// PackWindow is the delta window used when packing objects to push.
+	// Default 10; a negative value sends objects without deltas.
 	PackWindow int
 	// MaxPacks is how many pack files the mirror may accumulate before
 	// [Store.Fetch] consolidates them. Default 64.
@@ -63,9 +62,6 @@ func (o *Options) Validate() error {
 	setDefault(&o.NotesRef, DefaultNotesRef)
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
-	}
-	if o.PackWindow < 0 {
-		errs = append(errs, fmt.Errorf("pack window: %d is negative", o.PackWindow))
 	}
 	if o.PackWindow == 0 {
 		o.PackWindow = DefaultPackWindow

@@ -55,7 +55,7 @@ func (s *Store) push(ctx context.Context, b *Batch) (PushResult, error) {
 	if err := s.send(ctx, ups, pack); err != nil {
 		return res, err
 	}
-	return res, s.record(ups, pack)
+	return res, s.record(ups, b.ov, pack)
 }
 
 // encodePack packs every object the batch wrote.
@@ -83,7 +83,7 @@ func (s *Store) send(ctx context.Context, ups []RefUpdate, pack []byte) error {
 	if err != nil {
 		return classify(err)
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	remote, caps, err := s.advertised(ctx, sess)
 	if err != nil {
 		return err
@@ -176,14 +176,28 @@ func (s *Store) pushFailure(ctx context.Context, ups []RefUpdate, rs *packp.Repo
 	return &PushError{Kind: ErrRejected, Refs: statuses}
 }
 
+// storeObjects writes pushed objects to the mirror: loose when there are
+// few (as git does below transfer.unpackLimit), else as the pack just sent.
+func (s *Store) storeObjects(ov *overlay, pack []byte) error {
+	hashes := ov.fresh()
+	if len(hashes) > unpackLimit {
+		return packfile.WritePackfileToObjectStorage(s.st, bytes.NewReader(pack))
+	}
+	for _, h := range hashes {
+		if _, err := s.st.SetEncodedObject(ov.objs[h]); err != nil {
+			return err
+		}
+	}
+	s.loose += len(hashes)
+	return nil
+}
+
 // record writes what the remote accepted into the mirror.
-func (s *Store) record(ups []RefUpdate, pack []byte) error {
+func (s *Store) record(ups []RefUpdate, ov *overlay, pack []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(pack) > 0 {
-		if err := packfile.UpdateObjectStorage(s.st, bytes.NewReader(pack)); err != nil {
-			return fmt.Errorf("store pushed objects: %w", err)
-		}
+	if err := s.storeObjects(ov, pack); err != nil {
+		return fmt.Errorf("store pushed objects: %w", err)
 	}
 	for _, u := range ups {
 		name := plumbing.ReferenceName(u.Ref)

@@ -1,7 +1,9 @@
 package gitstore
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/sideband"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -48,7 +51,7 @@ func (s *Store) fetch(ctx context.Context) (FetchResult, error) {
 	if err != nil {
 		return FetchResult{}, err
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	remote, caps, err := s.advertised(ctx, sess)
 	if err != nil {
 		return FetchResult{}, err
@@ -173,7 +176,7 @@ func (s *Store) download(ctx context.Context, sess transport.UploadPackSession, 
 	if err != nil {
 		return classify(err)
 	}
-	defer resp.Close()
+	defer func() { _ = resp.Close() }()
 	var r io.Reader = resp
 	switch {
 	case req.Capabilities.Supports(capability.Sideband64k):
@@ -181,11 +184,43 @@ func (s *Store) download(ctx context.Context, sess transport.UploadPackSession, 
 	case req.Capabilities.Supports(capability.Sideband):
 		r = sideband.NewDemuxer(sideband.Sideband, resp)
 	}
-	if err := packfile.UpdateObjectStorage(s.st, r); err != nil {
+	if err := s.storePack(r); err != nil {
 		return classify(fmt.Errorf("write pack: %w", err))
 	}
 	return nil
 }
+
+// unpackLimit is the object count below which received objects are stored
+// loose rather than as a new pack (git's transfer.unpackLimit).
+const unpackLimit = 100
+
+// maxLoose is how many loose objects the mirror may hold before they are
+// packed (git's gc.auto).
+const maxLoose = 6700
+
+// storePack stores a received pack: small ones as loose objects, so that a
+// long-running ferry does not pile up a pack per fetch.
+func (s *Store) storePack(r io.Reader) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(12)
+	if err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(head[8:12])
+	if n > unpackLimit {
+		return packfile.WritePackfileToObjectStorage(s.st, br)
+	}
+	s.loose += int(n)
+	p, err := packfile.NewParserWithStorage(packfile.NewScanner(br), looseOnly{s.st})
+	if err != nil {
+		return err
+	}
+	_, err = p.Parse()
+	return err
+}
+
+// looseOnly hides the storage's pack writer, so objects are stored loose.
+type looseOnly struct{ storer.EncodedObjectStorer }
 
 // setLocalRefs makes the mirror's tracked refs equal to remote.
 func (s *Store) setLocalRefs(local, remote Snapshot) error {
@@ -211,7 +246,7 @@ func (s *Store) setLocalRefs(local, remote Snapshot) error {
 // maybeRepack consolidates the mirror's packs once there are too many.
 func (s *Store) maybeRepack() error {
 	packs, err := s.st.ObjectPacks()
-	if err != nil || len(packs) <= s.opts.MaxPacks {
+	if err != nil || len(packs) <= s.opts.MaxPacks && s.loose <= maxLoose {
 		return err
 	}
 	// go-git's repack reads through caches that a fetch in the same
@@ -226,6 +261,7 @@ func (s *Store) maybeRepack() error {
 		return fmt.Errorf("repack mirror: %w", err)
 	}
 	_ = fresh.Close()
+	s.loose = 0
 	return s.reopen()
 }
 

@@ -46,6 +46,7 @@ type Store struct {
 	repo   *git.Repository
 	objs   *syncStorer
 	lockFD *os.File
+	loose  int // loose objects written since the last repack (an estimate)
 }
 
 // Open opens the mirror in opts.Dir, creating it if needed, and takes an
@@ -261,7 +262,7 @@ func materialize(obj plumbing.EncodedObject) (plumbing.EncodedObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	mo := &plumbing.MemoryObject{}
 	mo.SetType(obj.Type())
 	mo.SetSize(obj.Size())

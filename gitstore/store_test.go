@@ -272,8 +272,10 @@ func TestTreeEdits(t *testing.T) {
 		{
 			name:  "replace and add nested",
 			edits: []gitstore.Edit{gitstore.Put("services/carts/pin.yaml", []byte("v2")), gitstore.Put("a/b/c/d.txt", []byte("deep"))},
-			want: []string{"a/b/c/d.txt", "services/carts-db/pin.yaml", "services/carts/chart/Chart.yaml",
-				"services/carts/chart/templates/deployment.yaml", "services/carts/pin.yaml", "shipyard.yaml"},
+			want: []string{
+				"a/b/c/d.txt", "services/carts-db/pin.yaml", "services/carts/chart/Chart.yaml",
+				"services/carts/chart/templates/deployment.yaml", "services/carts/pin.yaml", "shipyard.yaml",
+			},
 		},
 		{
 			name:  "delete a directory",
@@ -293,8 +295,10 @@ func TestTreeEdits(t *testing.T) {
 		{
 			name:  "delete what is missing",
 			edits: []gitstore.Edit{gitstore.Delete("nope/nothing"), gitstore.Delete("shipyard.yaml/x")},
-			want: []string{"services/carts-db/pin.yaml", "services/carts/chart/Chart.yaml",
-				"services/carts/chart/templates/deployment.yaml", "services/carts/pin.yaml", "shipyard.yaml"},
+			want: []string{
+				"services/carts-db/pin.yaml", "services/carts/chart/Chart.yaml",
+				"services/carts/chart/templates/deployment.yaml", "services/carts/pin.yaml", "shipyard.yaml",
+			},
 		},
 	}
 	for _, tt := range tests {

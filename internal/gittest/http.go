@@ -20,7 +20,7 @@ type HTTPServer struct {
 	URL string
 }
 
-// BasicAuth, when set, is required of every request.
+// BasicAuth are credentials an [HTTPServer] requires of every request.
 type BasicAuth struct{ User, Password string }
 
 // NewHTTPServer serves the bare repository dir at URL + "/" + its base name.
