@@ -29,6 +29,9 @@ type AuthOptions struct {
 	// PasswordFile is a file holding an HTTP password or access token;
 	// surrounding white space is ignored.
 	PasswordFile string
+	// PasswordEnv names an environment variable holding an HTTP password
+	// or access token, e.g. FERRY_GIT_TOKEN.
+	PasswordEnv string
 	// CAFile is a PEM bundle of certificate authorities trusted for HTTPS
 	// in addition to the system's.
 	CAFile string
@@ -42,8 +45,14 @@ type AuthOptions struct {
 }
 
 func (a *AuthOptions) validate() error {
-	if a.Password != "" && a.PasswordFile != "" {
-		return errors.New("auth: set either a password or a password file, not both")
+	n := 0
+	for _, set := range []bool{a.Password != "", a.PasswordFile != "", a.PasswordEnv != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("auth: set one of password, password file and password environment variable")
 	}
 	if a.SSHKeyPassphraseFile != "" && a.SSHKeyFile == "" {
 		return errors.New("auth: an ssh key passphrase file needs an ssh key file")
@@ -55,7 +64,7 @@ func (a *AuthOptions) validate() error {
 // and returns the endpoint without them.
 func endpoint(rawURL string, a AuthOptions) (*transport.Endpoint, AuthOptions, error) {
 	if u, err := url.Parse(rawURL); err == nil && u.User != nil && (u.Scheme == "http" || u.Scheme == "https") {
-		if pw, ok := u.User.Password(); ok && a.Password == "" && a.PasswordFile == "" {
+		if pw, ok := u.User.Password(); ok && a.Password == "" && a.PasswordFile == "" && a.PasswordEnv == "" {
 			a.Password = pw
 		}
 		if a.Username == "" {
@@ -93,6 +102,12 @@ func (a AuthOptions) method(ep *transport.Endpoint, sc *scrubber) (transport.Aut
 
 func (a AuthOptions) httpMethod(sc *scrubber) (transport.AuthMethod, error) {
 	pw := a.Password
+	if a.PasswordEnv != "" {
+		pw = strings.TrimSpace(os.Getenv(a.PasswordEnv))
+		if pw == "" {
+			return nil, fmt.Errorf("password environment variable %s is empty or unset", a.PasswordEnv)
+		}
+	}
 	if a.PasswordFile != "" {
 		b, err := os.ReadFile(a.PasswordFile)
 		if err != nil {

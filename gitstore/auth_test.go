@@ -38,6 +38,20 @@ func TestHTTPTokenFromFile(t *testing.T) {
 	}
 }
 
+func TestHTTPTokenFromEnvironment(t *testing.T) {
+	_, url := httpRemote(t, &gittest.BasicAuth{User: "git", Password: secret})
+	t.Setenv("FERRY_TEST_GIT_TOKEN", secret)
+	s := openStore(t, url, func(o *gitstore.Options) { o.Auth.PasswordEnv = "FERRY_TEST_GIT_TOKEN" })
+	if snap := fetch(t, s).Snapshot; snap.Get(s.MainRef()).IsZero() {
+		t.Fatal("fetch with a token from the environment found no main")
+	}
+	t.Setenv("FERRY_TEST_GIT_TOKEN", "")
+	_, err := s.Fetch(context.Background())
+	if !gitstore.IsAuth(err) || !strings.Contains(err.Error(), "FERRY_TEST_GIT_TOKEN") {
+		t.Errorf("fetch with the variable unset = %v, want an auth error naming it", err)
+	}
+}
+
 func TestAuthFailuresAreClassifiedAndRedacted(t *testing.T) {
 	_, url := httpRemote(t, &gittest.BasicAuth{User: "git", Password: "the-right-one"})
 	tests := []struct {

@@ -423,3 +423,47 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestLocalPathAndFileURL(t *testing.T) {
+	for _, form := range []string{"path", "file://"} {
+		t.Run(form, func(t *testing.T) {
+			dir := gittest.InitBare(t)
+			gittest.CommitTxtar(t, dir, "main", "testdata/project.txtar")
+			url := dir
+			if form == "file://" {
+				url = "file://" + dir
+			}
+			s := openStore(t, url)
+			snap := fetch(t, s).Snapshot
+			b := s.Begin(snap)
+			for _, ref := range []string{s.StageRef("dev"), s.FerryRef("status")} {
+				if _, err := b.Commit(ref, gitstore.CommitRequest{Message: "x", Edits: []gitstore.Edit{gitstore.Put("f", []byte(ref))}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Push(context.Background(), b); err != nil {
+				t.Fatalf("push to %s: %v", form, err)
+			}
+			if got := gittest.Git(t, dir, "show", "ferry/status:f"); got != s.FerryRef("status") {
+				t.Errorf("ferry/status:f = %q", got)
+			}
+		})
+	}
+}
+
+func TestCommitRejectsTrailersGitWouldNotRead(t *testing.T) {
+	srv, _ := seeded(t)
+	s := openStore(t, srv.URL)
+	b := s.Begin(fetch(t, s).Snapshot)
+	for _, tr := range []gitstore.Trailer{
+		{Key: "Ferry Service", Value: "carts"},
+		{Key: "Ferry-Service", Value: "two\nlines"},
+		{Key: "Ferry-Service", Value: ""},
+		{Key: "", Value: "x"},
+	} {
+		_, err := b.Commit(s.StageRef("dev"), gitstore.CommitRequest{Message: "x", Trailers: gitstore.Trailers{tr}, Edits: []gitstore.Edit{gitstore.Put("f", []byte("x"))}})
+		if err == nil {
+			t.Errorf("trailer %q: %q accepted", tr.Key, tr.Value)
+		}
+	}
+}
