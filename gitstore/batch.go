@@ -80,21 +80,15 @@ var ErrNoChange = errors.New("no change")
 // moves the ref to it. It returns [ErrNoChange] when the edits leave the
 // tree as it was and AllowEmpty is not set.
 func (b *Batch) Commit(ref string, req CommitRequest) (Hash, error) {
-	parent := b.Tip(ref)
-	var baseTree plumbing.Hash
-	var parents []Hash
-	if !parent.IsZero() {
-		t, err := b.tree(parent)
-		if err != nil {
-			return ZeroHash, fmt.Errorf("commit on %s: %w", ref, err)
-		}
-		baseTree, parents = t, []Hash{parent}
+	baseTree, parents, err := b.parent(ref)
+	if err != nil {
+		return ZeroHash, fmt.Errorf("commit on %s: %w", ref, err)
 	}
 	tree, err := applyEdits(b.ov, baseTree, req.Edits)
 	if err != nil {
 		return ZeroHash, fmt.Errorf("commit on %s: %w", ref, err)
 	}
-	if tree == baseTree && !parent.IsZero() && !req.AllowEmpty {
+	if tree == baseTree && len(parents) > 0 && !req.AllowEmpty {
 		return ZeroHash, fmt.Errorf("commit on %s: %w", ref, ErrNoChange)
 	}
 	h, err := b.CreateCommit(tree, parents, req)
@@ -103,6 +97,20 @@ func (b *Batch) Commit(ref string, req CommitRequest) (Hash, error) {
 	}
 	b.tips[ref] = h
 	return h, nil
+}
+
+// parent returns the tree and parent list a new commit on ref builds on:
+// the ref's tip in the batch, or nothing when the ref does not exist yet.
+func (b *Batch) parent(ref string) (plumbing.Hash, []Hash, error) {
+	tip := b.Tip(ref)
+	if tip.IsZero() {
+		return plumbing.ZeroHash, nil, nil
+	}
+	t, err := b.tree(tip)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	return t, []Hash{tip}, nil
 }
 
 // WriteTree applies edits to the tree base (zero for an empty tree) and
@@ -182,15 +190,9 @@ func (b *Batch) flushNotes() error {
 		return nil
 	}
 	ref := b.store.opts.NotesRef
-	parent := b.Tip(ref)
-	var baseTree plumbing.Hash
-	var parents []Hash
-	if !parent.IsZero() {
-		t, err := b.tree(parent)
-		if err != nil {
-			return fmt.Errorf("write notes: %w", err)
-		}
-		baseTree, parents = t, []Hash{parent}
+	baseTree, parents, err := b.parent(ref)
+	if err != nil {
+		return fmt.Errorf("write notes: %w", err)
 	}
 	tree, err := writeNotes(b.ov, baseTree, b.noteKeys, b.notes)
 	if err != nil {

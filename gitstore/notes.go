@@ -118,10 +118,7 @@ func fanOut(t *mtree) error {
 // writeNotes applies note edits (nil content deletes a note) to the tree of
 // the notes commit base and returns the new tree.
 func writeNotes(ov *overlay, baseTree plumbing.Hash, targets []plumbing.Hash, contents map[plumbing.Hash][]byte) (plumbing.Hash, error) {
-	root := newMtree(ov, baseTree)
-	if baseTree.IsZero() {
-		root.loaded, root.entries, root.dirty = true, map[string]*mentry{}, true
-	}
+	root := newRoot(ov, baseTree)
 	for _, target := range targets {
 		hex := target.String()
 		old, err := findNote(root, "", hex)

@@ -28,7 +28,9 @@ type PushResult struct {
 // snapshot, none ([ErrStale]: fetch and recompute). A push of more than one
 // ref is refused unless the remote supports atomic pushes. Pending notes
 // become one commit on the notes ref first. After a successful push the
-// mirror holds the new objects and refs; the batch must not be reused.
+// mirror holds the new objects and refs; the batch must not be reused. The
+// remote is the authority: should recording the push in the mirror fail,
+// the error says so, and the next [Store.Fetch] repairs the mirror.
 func (s *Store) Push(ctx context.Context, b *Batch) (PushResult, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -197,7 +199,7 @@ func (s *Store) record(ups []RefUpdate, ov *overlay, pack []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.storeObjects(ov, pack); err != nil {
-		return fmt.Errorf("store pushed objects: %w", err)
+		return fmt.Errorf("pushed, but store objects in mirror: %w", err)
 	}
 	for _, u := range ups {
 		name := plumbing.ReferenceName(u.Ref)

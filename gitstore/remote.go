@@ -56,6 +56,8 @@ func (s *Store) fetch(ctx context.Context) (FetchResult, error) {
 	if err != nil {
 		return FetchResult{}, err
 	}
+	// Readers wait while objects arrive: the mirror is read between
+	// passes, and a pass starts with the fetch.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	local, err := s.localRefs()

@@ -144,8 +144,14 @@ func (s *Store) Close() error {
 // URL returns the remote's URL without credentials.
 func (s *Store) URL() string { return Redact(s.opts.URL) }
 
-// Options returns the options the store was opened with, defaults filled.
-func (s *Store) Options() Options { return s.opts }
+// Options returns the options the store was opened with, defaults filled
+// and secret values removed.
+func (s *Store) Options() Options {
+	o := s.opts
+	o.Auth.Password = ""
+	o.URL = Redact(o.URL)
+	return o
+}
 
 // BranchRef returns the full name of a branch, e.g. "refs/heads/stage/dev".
 func BranchRef(branch string) string { return "refs/heads/" + branch }

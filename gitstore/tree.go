@@ -51,6 +51,15 @@ func newMtree(src storer.EncodedObjectStorer, h plumbing.Hash) *mtree {
 	return &mtree{src: src, hash: h}
 }
 
+// newRoot returns the root tree to edit: base, or a new empty tree that is
+// written even if nothing is added to it.
+func newRoot(src storer.EncodedObjectStorer, base plumbing.Hash) *mtree {
+	if base.IsZero() {
+		return &mtree{src: src, loaded: true, entries: map[string]*mentry{}, dirty: true}
+	}
+	return newMtree(src, base)
+}
+
 func (t *mtree) load() error {
 	if t.loaded {
 		return nil
@@ -234,10 +243,7 @@ func cleanPath(p string) (string, error) {
 
 // applyEdits applies edits to the tree base and returns the new tree.
 func applyEdits(ov *overlay, base plumbing.Hash, edits []Edit) (plumbing.Hash, error) {
-	root := newMtree(ov, base)
-	if base.IsZero() {
-		root.loaded, root.entries, root.dirty = true, map[string]*mentry{}, true
-	}
+	root := newRoot(ov, base)
 	for _, e := range edits {
 		p, err := cleanPath(e.Path)
 		if err != nil {
