@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
@@ -53,6 +54,13 @@ func (o *overlay) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 		return obj.Size(), nil
 	}
 	return o.EncodedObjectStorer.EncodedObjectSize(h)
+}
+
+func (o *overlay) treeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
+	if _, ok := o.objs[h]; ok {
+		return decodeTree(o, h)
+	}
+	return treeEntries(o.EncodedObjectStorer, h)
 }
 
 // put stores raw object content of type t and returns its hash.

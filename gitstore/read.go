@@ -117,11 +117,11 @@ func (r Reader) ReadDir(commit Hash, dir string) (map[string][]byte, error) {
 
 // walkTree calls fn for every blob below tree h, in Git's order.
 func (r Reader) walkTree(h plumbing.Hash, prefix string, fn func(string, object.TreeEntry) error) error {
-	t, err := object.GetTree(r.src, h)
+	entries, err := treeEntries(r.src, h)
 	if err != nil {
-		return fmt.Errorf("read tree %s: %w", h, err)
+		return err
 	}
-	for _, e := range t.Entries {
+	for _, e := range entries {
 		p := join(prefix, e.Name)
 		switch e.Mode {
 		case filemode.Dir:
@@ -167,11 +167,11 @@ func (r Reader) entries(h plumbing.Hash) (map[string]object.TreeEntry, error) {
 	if h.IsZero() {
 		return m, nil
 	}
-	t, err := object.GetTree(r.src, h)
+	entries, err := treeEntries(r.src, h)
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
+		return nil, err
 	}
-	for _, e := range t.Entries {
+	for _, e := range entries {
 		m[e.Name] = e
 	}
 	return m, nil

@@ -16,6 +16,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -89,17 +90,18 @@ func (s *Store) openMirror(dir string) error {
 	if err != nil {
 		return fmt.Errorf("open mirror %s: %w", dir, err)
 	}
-	s.objs = &syncStorer{mu: &s.mu, st: s.st}
+	s.objs = &syncStorer{mu: &s.mu, st: s.st, trees: map[plumbing.Hash][]object.TreeEntry{}}
 	s.Reader = Reader{src: s.objs}
 	return nil
 }
 
 // newStorage opens the mirror's object and ref storage. ferry is the only
 // writer of the mirror (the state directory is locked), so go-git may cache
-// the list of packs.
+// the list of packs; every access holds Store.mu, so pack files may stay
+// open between reads.
 func newStorage(fs billy.Filesystem) *filesystem.Storage {
 	return filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(objectCacheSize),
-		filesystem.Options{ExclusiveAccess: true})
+		filesystem.Options{ExclusiveAccess: true, KeepDescriptors: true})
 }
 
 // reopen replaces the mirror's storage with a fresh one. The caller holds s.mu.
@@ -137,8 +139,9 @@ func (s *Store) unlock() {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	err := s.st.Close()
 	s.unlock()
-	return nil
+	return err
 }
 
 // URL returns the remote's URL without credentials.
@@ -236,8 +239,33 @@ func (s Snapshot) Names(prefix string) []string {
 // syncStorer serialises access to the mirror's object storage and returns
 // objects fully read, so that no lazy reader outlives the lock.
 type syncStorer struct {
-	mu *sync.Mutex
-	st *filesystem.Storage
+	mu    *sync.Mutex
+	st    *filesystem.Storage
+	trees map[plumbing.Hash][]object.TreeEntry // decoded trees; guarded by mu
+}
+
+// treeCacheSize bounds the decoded trees a store keeps; the cache starts
+// over when full, which is cheap and keeps the hot trees of a pass.
+const treeCacheSize = 8192
+
+func (s *syncStorer) treeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
+	s.mu.Lock()
+	e, ok := s.trees[h]
+	s.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	e, err := decodeTree(s, h)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.trees) >= treeCacheSize {
+		s.trees = map[plumbing.Hash][]object.TreeEntry{}
+	}
+	s.trees[h] = e
+	s.mu.Unlock()
+	return e, nil
 }
 
 var _ storer.EncodedObjectStorer = (*syncStorer)(nil)

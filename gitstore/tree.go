@@ -69,14 +69,36 @@ func (t *mtree) load() error {
 	if t.hash.IsZero() {
 		return nil
 	}
-	tr, err := object.GetTree(t.src, t.hash)
+	entries, err := treeEntries(t.src, t.hash)
 	if err != nil {
-		return fmt.Errorf("read tree %s: %w", t.hash, err)
+		return err
 	}
-	for _, e := range tr.Entries {
+	for _, e := range entries {
 		t.entries[e.Name] = &mentry{mode: e.Mode, hash: e.Hash}
 	}
 	return nil
+}
+
+// treeSource is an object store that keeps decoded trees.
+type treeSource interface {
+	treeEntries(h plumbing.Hash) ([]object.TreeEntry, error)
+}
+
+// treeEntries returns the entries of tree h, decoded once per store.
+// Callers must not modify the result.
+func treeEntries(src storer.EncodedObjectStorer, h plumbing.Hash) ([]object.TreeEntry, error) {
+	if ts, ok := src.(treeSource); ok {
+		return ts.treeEntries(h)
+	}
+	return decodeTree(src, h)
+}
+
+func decodeTree(src storer.EncodedObjectStorer, h plumbing.Hash) ([]object.TreeEntry, error) {
+	tr, err := object.GetTree(src, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, notFound(err))
+	}
+	return tr.Entries, nil
 }
 
 // dir returns the subtree at name, creating it when create is set.
