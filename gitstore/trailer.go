@@ -74,7 +74,8 @@ func ParseTrailers(msg string) Trailers {
 			if len(out) == 0 {
 				return nil
 			}
-			out[len(out)-1].Value += " " + strings.TrimSpace(line)
+			last := &out[len(out)-1]
+			last.Value = strings.TrimSpace(last.Value + " " + strings.TrimSpace(line))
 			continue
 		}
 		key, val, ok := strings.Cut(line, ":")

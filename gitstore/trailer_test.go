@@ -65,5 +65,13 @@ func FuzzParseTrailers(f *testing.F) {
 				t.Fatalf("empty key from %q", msg)
 			}
 		}
+		if len(tr) == 0 {
+			return
+		}
+		// What was read is written back the same way and reads the same.
+		again := gitstore.ParseTrailers(gitstore.FormatMessage("subject", tr))
+		if diff := cmp.Diff(tr, again); diff != "" {
+			t.Fatalf("round trip of %q (-first +again):\n%s", msg, diff)
+		}
 	})
 }
