@@ -1,0 +1,100 @@
+package evaluator
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Operators of a criterion, in the order Keptn tries them.
+var operators = []string{"<=", "<", "=", ">=", ">"}
+
+// Criterion is one parsed criterion such as "<=800" or "<=+10%".
+type Criterion struct {
+	// Raw is the criterion as written.
+	Raw string
+	// Op is one of <=, <, =, >=, >.
+	Op string
+	// Value is the number, without sign for relative criteria.
+	Value float64
+	// Relative criteria compare with an aggregate of previous results.
+	Relative bool
+	// Percent criteria change the aggregate by Value percent.
+	Percent bool
+	// Negative relative criteria decrease the aggregate.
+	Negative bool
+}
+
+// ErrInvalidCriterion reports a criterion that does not parse.
+var ErrInvalidCriterion = errors.New("invalid criteria string")
+
+// ParseCriterion parses a criterion the way Keptn's lighthouse does: spaces
+// are removed, the operator is the first of <=, <, =, >=, > that prefixes
+// the string, and the number is relative if it carries a sign or a
+// trailing % (a % alone means an increase).
+func ParseCriterion(raw string) (Criterion, error) {
+	s := strings.Join(strings.Fields(raw), "")
+	c := Criterion{Raw: raw}
+	for _, op := range operators {
+		if strings.HasPrefix(s, op) {
+			c.Op = op
+			break
+		}
+	}
+	if c.Op == "" {
+		return c, fmt.Errorf("%w %q: no operator (want <=, <, =, >= or >)", ErrInvalidCriterion, raw)
+	}
+	num := s[len(c.Op):]
+	if p, ok := strings.CutSuffix(num, "%"); ok {
+		c.Percent, c.Relative, num = true, true, p
+	}
+	switch {
+	case strings.HasPrefix(num, "+"):
+		c.Relative, num = true, num[1:]
+	case strings.HasPrefix(num, "-"):
+		c.Relative, c.Negative, num = true, true, num[1:]
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == "" || strings.ContainsAny(num, "+-eEinfINFnaNA_xXpP") {
+		return c, fmt.Errorf("%w %q: %q is not a number", ErrInvalidCriterion, raw, num)
+	}
+	c.Value = v
+	return c, nil
+}
+
+// Target returns the threshold the criterion compares a value with: the
+// number itself, or for relative criteria the aggregate of previous values
+// changed as the criterion says.
+func (c Criterion) Target(aggregate float64) float64 {
+	if !c.Relative {
+		return c.Value
+	}
+	switch {
+	case c.Percent && c.Negative:
+		return aggregate * (100 - c.Value) / 100
+	case c.Percent:
+		return aggregate * (100 + c.Value) / 100
+	case c.Negative:
+		return aggregate - c.Value
+	default:
+		return aggregate + c.Value
+	}
+}
+
+// Holds reports whether value satisfies the criterion against target.
+func (c Criterion) Holds(value, target float64) bool {
+	switch c.Op {
+	case "<=":
+		return value <= target
+	case "<":
+		return value < target
+	case "=":
+		return value == target
+	case ">=":
+		return value >= target
+	case ">":
+		return value > target
+	}
+	return false
+}

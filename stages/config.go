@@ -1,0 +1,218 @@
+package stages
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ferrycd/ferry/internal/yamlfile"
+)
+
+// Defaults of ferry.yaml.
+const (
+	DefaultStageBranchPrefix = "stage/"
+	DefaultSettle            = 30 * time.Second
+	DefaultReplicasKey       = "replicaCount"
+	ConcurrencyQueue         = "queue"
+	ConcurrencyLatest        = "latest"
+)
+
+// Config is ferry.yaml, the optional project settings at the top of main.
+// None of it is needed to read a Keptn project.
+type Config struct {
+	// StageBranchPrefix prefixes the stage branches. Default "stage/".
+	StageBranchPrefix string `yaml:"stageBranchPrefix" json:"stageBranchPrefix,omitempty"`
+	// Settle is how long a deployment waits when nothing reports that it
+	// was applied. Default 30s.
+	Settle string `yaml:"settle" json:"settle,omitempty"`
+	// Stages holds per-stage settings.
+	Stages map[string]StageConfig `yaml:"stages" json:"stages,omitempty"`
+	// Alerts maps alert labels to ferry's concepts.
+	Alerts AlertConfig `yaml:"alerts" json:"alerts,omitempty"`
+	// Remediation holds remediation settings.
+	Remediation RemediationConfig `yaml:"remediation" json:"remediation,omitempty"`
+}
+
+// StageConfig holds the settings of one stage.
+type StageConfig struct {
+	// Concurrency is "queue" (every candidate, in order; the default) or
+	// "latest" (newer candidates supersede waiting ones).
+	Concurrency string `yaml:"concurrency" json:"concurrency,omitempty"`
+}
+
+// AlertConfig names the alert labels that carry the service, the stage
+// and the problem type. Defaults: service, stage, alertname.
+type AlertConfig struct {
+	ServiceLabel string `yaml:"serviceLabel" json:"serviceLabel,omitempty"`
+	StageLabel   string `yaml:"stageLabel" json:"stageLabel,omitempty"`
+	ProblemLabel string `yaml:"problemLabel" json:"problemLabel,omitempty"`
+}
+
+// RemediationConfig holds remediation settings.
+type RemediationConfig struct {
+	// ReplicasKey is the values key scaling edits. Default "replicaCount".
+	ReplicasKey string `yaml:"replicasKey" json:"replicasKey,omitempty"`
+	// ExternalActions are remediation actions run by another tool, which
+	// reports their outcome; ferry records them and waits.
+	ExternalActions []string `yaml:"externalActions" json:"externalActions,omitempty"`
+}
+
+// ParseConfig parses ferry.yaml and fills its defaults.
+func ParseConfig(file string, data []byte) (*Config, *yamlfile.Doc) {
+	var c Config
+	d := yamlfile.Decode(file, data, &c)
+	if d.HasErrors() {
+		return nil, d
+	}
+	c.validate(d)
+	if d.HasErrors() {
+		return nil, d
+	}
+	return &c, d
+}
+
+// DefaultConfig is the configuration of a project without ferry.yaml.
+func DefaultConfig() *Config {
+	c := &Config{}
+	c.setDefaults()
+	return c
+}
+
+func (c *Config) setDefaults() {
+	setDefault(&c.StageBranchPrefix, DefaultStageBranchPrefix)
+	setDefault(&c.Settle, DefaultSettle.String())
+	setDefault(&c.Alerts.ServiceLabel, "service")
+	setDefault(&c.Alerts.StageLabel, "stage")
+	setDefault(&c.Alerts.ProblemLabel, "alertname")
+	setDefault(&c.Remediation.ReplicasKey, DefaultReplicasKey)
+}
+
+func setDefault(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+func (c *Config) validate(d *yamlfile.Doc) {
+	if c.StageBranchPrefix != "" && (strings.HasPrefix(c.StageBranchPrefix, "/") || strings.Contains(c.StageBranchPrefix, "..") || strings.ContainsAny(c.StageBranchPrefix, " ~^:?*[\\")) {
+		d.Errorf("stageBranchPrefix", "%q is not a valid branch name prefix", c.StageBranchPrefix)
+	}
+	if c.Settle != "" {
+		if _, why := parseDuration(c.Settle); why != "" {
+			d.Errorf("settle", "settle %s", why)
+		}
+	}
+	for name, st := range c.Stages {
+		switch st.Concurrency {
+		case "", ConcurrencyQueue, ConcurrencyLatest:
+		default:
+			d.Errorf("stages."+name+".concurrency", "concurrency must be queue or latest, got %q", st.Concurrency)
+		}
+	}
+	c.setDefaults()
+}
+
+// SettleTime returns the default settle time.
+func (c *Config) SettleTime() time.Duration {
+	d, _ := parseDuration(c.Settle)
+	return d
+}
+
+// Concurrency returns the concurrency policy of a stage.
+func (c *Config) Concurrency(stage string) string {
+	if st, ok := c.Stages[stage]; ok && st.Concurrency != "" {
+		return st.Concurrency
+	}
+	return ConcurrencyQueue
+}
+
+// Hold freezes a stage (holds/<stage>.yaml) or one service in a stage
+// (services/<svc>/stages/<stage>/hold.yaml). Who asked is the author of the
+// commit that added the file.
+type Hold struct {
+	// Reason says why; required.
+	Reason string `yaml:"reason" json:"reason"`
+	// Until ends the hold at a time (RFC 3339); empty holds until the file
+	// is removed.
+	Until string `yaml:"until" json:"until,omitempty"`
+	// By names who asked, when it is not the commit's author.
+	By string `yaml:"by" json:"by,omitempty"`
+	// Remediation, when true, also stops remediation actions in the stage.
+	Remediation bool `yaml:"remediation" json:"remediation,omitempty"`
+
+	until time.Time
+}
+
+// ParseHold parses a hold file.
+func ParseHold(file string, data []byte) (*Hold, *yamlfile.Doc) {
+	var h Hold
+	d := yamlfile.Decode(file, data, &h)
+	if d.HasErrors() {
+		return nil, d
+	}
+	if strings.TrimSpace(h.Reason) == "" {
+		d.Errorf("reason", "a hold needs a reason")
+	}
+	if h.Until != "" {
+		t, err := time.Parse(time.RFC3339, h.Until)
+		if err != nil {
+			d.Errorf("until", "until %q is not an RFC 3339 time such as 2026-12-24T18:00:00Z", h.Until)
+		}
+		h.until = t
+	}
+	if d.HasErrors() {
+		return nil, d
+	}
+	return &h, d
+}
+
+// InForce reports whether the hold applies at now.
+func (h *Hold) InForce(now time.Time) bool {
+	return h.until.IsZero() || now.Before(h.until)
+}
+
+// UntilTime returns when the hold ends; zero when it does not end by itself.
+func (h *Hold) UntilTime() time.Time { return h.until }
+
+// Pin is a service's artifact pins: a Helm values fragment such as
+// "image: carts:0.11.2", bumped by CI.
+type Pin map[string]any
+
+// ParsePin parses services/<svc>/pin.yaml.
+func ParsePin(file string, data []byte) (Pin, *yamlfile.Doc) {
+	var m map[string]any
+	d := yamlfile.Decode(file, data, &m)
+	if d.HasErrors() {
+		return nil, d
+	}
+	if len(m) == 0 {
+		d.Errorf("", "a pin file needs at least one value, e.g. image: carts:0.11.2")
+		return nil, d
+	}
+	return Pin(m), d
+}
+
+// Summary renders the pin's scalar values as "key=value" pairs, sorted,
+// for commit messages and status.
+func (p Pin) Summary() string {
+	var parts []string
+	flatten("", map[string]any(p), func(k string, v any) {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+	})
+	sortStrings(parts)
+	return strings.Join(parts, " ")
+}
+
+func flatten(prefix string, m map[string]any, fn func(string, any)) {
+	for k, v := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok {
+			flatten(key, sub, fn)
+			continue
+		}
+		fn(key, v)
+	}
+}

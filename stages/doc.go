@@ -1,0 +1,13 @@
+// Package stages provides ferry's project model: the Keptn shipyard (stages,
+// sequences, tasks and the graph of triggers between them), ferry's own
+// project files (pins, holds, ferry.yaml), the candidates a main commit
+// creates, the layering of Helm values and the rendering of a stage's
+// output with the Helm SDK.
+//
+// # Files
+//
+// Every file is parsed strictly (unknown keys are errors) and all problems
+// of a file are reported at once with file, line and column, as
+// [yamlfile.Diagnostics]. Keptn v1 files are read unchanged; ferry's own
+// settings live in ferry.yaml and in documented task properties only.
+package stages

@@ -1,0 +1,4 @@
+package stages
+
+// sortStrings is shared with the external tests.
+var SortStrings = sortStrings

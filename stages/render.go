@@ -1,0 +1,135 @@
+package stages
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+)
+
+// Values returns the values a service is rendered with in a stage, lowest
+// first: service values.yaml < the stage's values.yaml < pin.yaml <
+// runtime overrides (written by remediation), merged key by key. The
+// chart's own defaults sit below all of them when the chart is rendered.
+// Keptn's helm-service injected keptn.project, keptn.stage, keptn.service
+// and keptn.deployment; ferry sets them too, so Keptn charts render as they
+// did.
+func (p *Project) Values(svc, stage string, overrides map[string]any) map[string]any {
+	out := map[string]any{}
+	s := p.Services[svc]
+	if s == nil {
+		return out
+	}
+	merge(out, s.Values)
+	if ss := s.Stages[stage]; ss != nil {
+		merge(out, ss.Values)
+	}
+	merge(out, s.Pin)
+	merge(out, overrides)
+	keptn := map[string]any{"project": p.Name, "stage": stage, "service": svc, "deployment": p.deploymentName(stage)}
+	merge(out, map[string]any{"keptn": keptn})
+	return out
+}
+
+// deploymentName is the keptn.deployment value Keptn charts expect.
+func (p *Project) deploymentName(stage string) string {
+	if p.Shipyard == nil {
+		return "direct"
+	}
+	st := p.Shipyard.Stage(stage)
+	if st == nil {
+		return "direct"
+	}
+	for _, q := range st.Sequences {
+		for _, t := range q.Tasks {
+			if t.Name == "deployment" && t.Property("deploymentstrategy") == "blue_green_service" {
+				return "primary"
+			}
+		}
+	}
+	return "direct"
+}
+
+// merge copies src into dst; nested maps merge, anything else replaces.
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+			cp := map[string]any{}
+			merge(cp, sm)
+			dst[k] = cp
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+// Namespace is the namespace a stage renders into, as Keptn named it:
+// <project>-<stage>.
+func (p *Project) Namespace(stage string) string { return p.Name + "-" + stage }
+
+// Render renders a service's chart for a stage with the Helm SDK, offline:
+// no cluster, no network, lookup returns nothing. The output is the
+// manifests in template-name order, each preceded by "# Source:", the same
+// bytes for the same inputs.
+func (p *Project) Render(svc, stage string, overrides map[string]any) ([]byte, error) {
+	s := p.Services[svc]
+	if s == nil {
+		return nil, fmt.Errorf("render %s: no service %q", svc, svc)
+	}
+	if p.Shipyard == nil || p.Shipyard.Stage(stage) == nil {
+		return nil, fmt.Errorf("render %s: no stage %q", svc, stage)
+	}
+	ch, err := loadChart(s.Chart)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: load chart services/%s/chart: %w", svc, svc, err)
+	}
+	return renderChart(ch, svc, p.Namespace(stage), p.Values(svc, stage, overrides))
+}
+
+func loadChart(files Files) (*chart.Chart, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	buf := make([]*loader.BufferedFile, 0, len(names))
+	for _, name := range names {
+		buf = append(buf, &loader.BufferedFile{Name: name, Data: files[name]})
+	}
+	return loader.LoadFiles(buf)
+}
+
+func renderChart(ch *chart.Chart, release, namespace string, vals map[string]any) ([]byte, error) {
+	opts := chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
+	rv, err := chartutil.ToRenderValues(ch, vals, opts, chartutil.DefaultCapabilities.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("render %s: values: %w", release, err)
+	}
+	out, err := engine.Render(ch, rv)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", release, err)
+	}
+	names := make([]string, 0, len(out))
+	for name, text := range out {
+		base := name[strings.LastIndex(name, "/")+1:]
+		if strings.HasPrefix(base, "_") || base == "NOTES.txt" || strings.TrimSpace(text) == "" {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, name := range names {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out[name]), "---")))
+	}
+	return b.Bytes(), nil
+}
