@@ -153,8 +153,11 @@ func (a *Action) validate(d *yamlfile.Doc, path string, external []string) {
 	}
 	switch a.Kind() {
 	case ActionScaling:
-		if v := fmt.Sprint(a.Value); a.Value == nil || !scalingValue.MatchString(v) {
-			d.Errorf(path+".value", "scaling value %v: want +N, -N, +N%%, -N%% or =N replicas (a bare N adds N, as in Keptn)", a.Value)
+		switch v := fmt.Sprint(a.Value); {
+		case a.Value == nil:
+			d.Errorf(path+".value", "scaling needs a value: +N, -N, +N%%, -N%% or =N replicas (a bare N adds N, as in Keptn)")
+		case !scalingValue.MatchString(v):
+			d.Errorf(path+".value", "scaling value %q: want +N, -N, +N%%, -N%% or =N replicas (a bare N adds N, as in Keptn)", v)
 		}
 	case ActionToggleFeature:
 		if _, ok := a.Value.(map[string]any); !ok {

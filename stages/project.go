@@ -298,7 +298,7 @@ func (l *fileLoader) crossCheck(p *Project) {
 func (l *fileLoader) checkSLIs(p *Project, s *Service, stage string) {
 	slo, file := p.SLO(s.Name, stage)
 	if slo == nil {
-		if p.stageEvaluates(stage) && (s.SLO != nil || len(s.Stages) > 0 || p.SLI != nil) {
+		if p.stageEvaluates(stage) && s.usesSLOs() {
 			l.warnf(ServicesDir+"/"+s.Name+"/slo.yaml", "", "stage %q evaluates but service %q has no SLO there: as in Keptn, its gate passes with score 0", stage, s.Name)
 		}
 		return
