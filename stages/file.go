@@ -59,10 +59,10 @@ func kindByContent(data []byte) Kind {
 	if yaml.Unmarshal(data, &m) != nil || m == nil {
 		return KindUnknown
 	}
-	switch k, _ := m["kind"].(string); {
-	case k == "Shipyard":
+	switch k, _ := m["kind"].(string); k {
+	case "Shipyard":
 		return KindShipyard
-	case k == "Remediation":
+	case "Remediation":
 		return KindRemediation
 	}
 	_, hasStages := m["stages"]

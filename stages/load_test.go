@@ -29,7 +29,7 @@ func TestLoadCrossFileErrors(t *testing.T) {
 		`services/carts/slo.yaml:1:1: warning: stage "dev" evaluates but service "carts" has no SLO there: as in Keptn, its gate passes with score 0`,
 		`services/carts/slo.yaml:1:1: warning: stage "production" evaluates but service "carts" has no SLO there: as in Keptn, its gate passes with score 0`,
 		`services/carts/stages/prod:1:1: no stage "prod" in shipyard.yaml (stages: dev, staging, production)`,
-		`services/carts/stages/staging/slo.yaml:5:10: objectives[1].sli: sli "cpu_seconds" is not defined for stage "staging" in sli.yaml, services/carts/sli.yaml, services/carts/stages/staging/sli.yaml`,
+		`services/carts/stages/staging/slo.yaml:5:10: objectives[1].sli: sli "cpu_seconds" is not defined in sli.yaml, services/carts/sli.yaml or services/carts/stages/<stage>/sli.yaml (for stage staging)`,
 	}
 	var got []string
 	for _, d := range diags {

@@ -517,9 +517,9 @@ var malformed = []struct {
 	},
 	{
 		name: "hold unknown key", kind: "hold",
-		src: "reason: freeze\nuntill: 2026-12-24T18:00:00Z\n",
+		src: "reason: freeze\nuntl: 2026-12-24T18:00:00Z\n",
 		want: []string{
-			"hold.yaml:2:1: unknown field \"untill\" (did you mean \"until\"?)",
+			"hold.yaml:2:1: unknown field \"untl\" (did you mean \"until\"?)",
 		},
 	},
 	{

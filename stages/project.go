@@ -85,8 +85,8 @@ func (l *fileLoader) errorf(file, pathInFile, format string, args ...any) {
 	l.diags = append(l.diags, yamlfile.Diagnostic{File: nd.File, Line: p.Line, Column: p.Column, Severity: yamlfile.SeverityError, Message: msg})
 }
 
-func (l *fileLoader) warnf(file, pathInFile, format string, args ...any) {
-	l.errorf(file, pathInFile, format, args...)
+func (l *fileLoader) warnf(file, format string, args ...any) {
+	l.errorf(file, "", format, args...)
 	l.diags[len(l.diags)-1].Severity = yamlfile.SeverityWarning
 }
 
@@ -154,7 +154,7 @@ func (l *fileLoader) holds(p *Project) {
 		}
 		stage, ok := strings.CutSuffix(name, ".yaml")
 		if !ok {
-			l.warnf(file, "", "ferry reads holds/<stage>.yaml only; this file is ignored")
+			l.warnf(file, "ferry reads holds/<stage>.yaml only; this file is ignored")
 			continue
 		}
 		if h := keepParsed(l, file, data, ParseHold); h != nil {
@@ -216,7 +216,7 @@ func (l *fileLoader) service(p *Project, name string) *Service {
 			l.serviceStage(s, file, strings.TrimPrefix(rest, "stages/"), data, ext)
 		default:
 			if strings.HasSuffix(rest, ".yaml") || strings.HasSuffix(rest, ".yml") {
-				l.warnf(file, "", "ferry does not read %s (it reads pin.yaml, values.yaml, sli.yaml, slo.yaml, remediation.yaml, chart/ and stages/<stage>/)", rest)
+				l.warnf(file, "ferry does not read %s (it reads pin.yaml, values.yaml, sli.yaml, slo.yaml, remediation.yaml, chart/ and stages/<stage>/)", rest)
 			}
 		}
 	}
@@ -250,7 +250,7 @@ func (l *fileLoader) serviceStage(s *Service, file, rest string, data []byte, ex
 	case "hold.yaml":
 		st.Hold = keepParsed(l, file, data, ParseHold)
 	default:
-		l.warnf(file, "", "ferry does not read %s (it reads values.yaml, sli.yaml, slo.yaml, remediation.yaml and hold.yaml here)", name)
+		l.warnf(file, "ferry does not read %s (it reads values.yaml, sli.yaml, slo.yaml, remediation.yaml and hold.yaml here)", name)
 	}
 }
 
@@ -287,27 +287,42 @@ func (l *fileLoader) crossCheck(p *Project) {
 				l.errorf(ServicesDir+"/"+name+"/stages/"+stage, "", "no stage %q in shipyard.yaml (stages: %s)", stage, strings.Join(p.Shipyard.StageNames(), ", "))
 			}
 		}
-		for _, stage := range p.Shipyard.StageNames() {
-			l.checkSLIs(p, s, stage)
-		}
+		l.checkSLIs(p, s)
 	}
 }
 
-// checkSLIs checks that the SLO in force for (service, stage) names only
-// SLIs defined in some layer, and warns about evaluations without an SLO.
-func (l *fileLoader) checkSLIs(p *Project, s *Service, stage string) {
-	slo, file := p.SLO(s.Name, stage)
-	if slo == nil {
-		if p.stageEvaluates(stage) && s.usesSLOs() {
-			l.warnf(ServicesDir+"/"+s.Name+"/slo.yaml", "", "stage %q evaluates but service %q has no SLO there: as in Keptn, its gate passes with score 0", stage, s.Name)
-		}
-		return
+// checkSLIs checks that the SLO in force for the service in each stage
+// names only SLIs defined in some layer, and warns about evaluations
+// without an SLO.
+func (l *fileLoader) checkSLIs(p *Project, s *Service) {
+	type miss struct {
+		file, path, sli string
 	}
-	slis := p.SLIs(s.Name, stage)
-	for i, o := range slo.Objectives {
-		if _, ok := slis[o.SLI]; !ok {
-			l.errorf(file, fmt.Sprintf("objectives[%d].sli", i), "sli %q is not defined for stage %q in %s", o.SLI, stage, strings.Join(p.sliFiles(s.Name, stage), ", "))
+	var order []miss
+	stagesOf := map[miss][]string{}
+	for _, stage := range p.Shipyard.StageNames() {
+		slo, file := p.SLO(s.Name, stage)
+		if slo == nil {
+			if p.stageEvaluates(stage) && s.usesSLOs() {
+				l.warnf(ServicesDir+"/"+s.Name+"/slo.yaml", "stage %q evaluates but service %q has no SLO there: as in Keptn, its gate passes with score 0", stage, s.Name)
+			}
+			continue
 		}
+		slis := p.SLIs(s.Name, stage)
+		for i, o := range slo.Objectives {
+			if _, ok := slis[o.SLI]; ok {
+				continue
+			}
+			m := miss{file, fmt.Sprintf("objectives[%d].sli", i), o.SLI}
+			if stagesOf[m] == nil {
+				order = append(order, m)
+			}
+			stagesOf[m] = append(stagesOf[m], stage)
+		}
+	}
+	for _, m := range order {
+		l.errorf(m.file, m.path, "sli %q is not defined in %s, %s/%s/sli.yaml or %s/%s/stages/<stage>/sli.yaml (for stage %s)",
+			m.sli, ProjectSLI, ServicesDir, s.Name, ServicesDir, s.Name, strings.Join(stagesOf[m], ", "))
 	}
 }
 
@@ -322,10 +337,6 @@ func (p *Project) stageEvaluates(stage string) bool {
 		}
 	}
 	return false
-}
-
-func (p *Project) sliFiles(svc, stage string) []string {
-	return []string{ProjectSLI, ServicesDir + "/" + svc + "/sli.yaml", ServicesDir + "/" + svc + "/stages/" + stage + "/sli.yaml"}
 }
 
 // SLIs returns the SLI queries in force for a service in a stage: project

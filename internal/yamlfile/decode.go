@@ -74,11 +74,11 @@ func (d *Doc) add(sev Severity, path, msg string) {
 	d.diags = append(d.diags, Diagnostic{File: d.File, Line: p.Line, Column: p.Column, Severity: sev, Message: msg})
 }
 
-func (d *Doc) addAt(sev Severity, n *yaml.Node, path, msg string) {
+func (d *Doc) addAt(n *yaml.Node, path, msg string) {
 	if path != "" {
 		msg = path + ": " + msg
 	}
-	d.diags = append(d.diags, Diagnostic{File: d.File, Line: n.Line, Column: n.Column, Severity: sev, Message: msg})
+	d.diags = append(d.diags, Diagnostic{File: d.File, Line: n.Line, Column: n.Column, Severity: SeverityError, Message: msg})
 }
 
 // Diagnostics returns everything recorded, in file order.
@@ -108,7 +108,7 @@ func Decode(file string, data []byte, v any) *Doc {
 		return d
 	}
 	if err := root.Decode(v); err != nil {
-		d.addAt(SeverityError, root, "", "decode: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		d.addAt(root, "", "decode: "+strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	return d
 }
@@ -127,7 +127,7 @@ func (d *Doc) parse(data []byte) (*yaml.Node, bool) {
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
-		d.addAt(SeverityError, &next, "", "a second YAML document; the file must hold one")
+		d.addAt(&next, "", "a second YAML document; the file must hold one")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
 		d.syntaxError(err)
@@ -175,7 +175,7 @@ func (d *Doc) walk(n *yaml.Node, t reflect.Type, path string) {
 		d.walkMap(n, t, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.addAt(SeverityError, n, path, "want a list, got "+describe(n))
+			d.addAt(n, path, "want a list, got "+describe(n))
 			return
 		}
 		for i, item := range n.Content {
@@ -202,7 +202,7 @@ var anyType = reflect.TypeOf((*any)(nil)).Elem()
 
 func (d *Doc) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.addAt(SeverityError, n, path, "want a mapping, got "+describe(n))
+		d.addAt(n, path, "want a mapping, got "+describe(n))
 		return
 	}
 	fields := yamlFields(t)
@@ -211,13 +211,13 @@ func (d *Doc) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		k, v := n.Content[i], n.Content[i+1]
 		name := k.Value
 		if first, dup := seen[name]; dup {
-			d.addAt(SeverityError, k, path, fmt.Sprintf("duplicate key %q (first at line %d)", name, first.Line))
+			d.addAt(k, path, fmt.Sprintf("duplicate key %q (first at line %d)", name, first.Line))
 			continue
 		}
 		seen[name] = k
 		ft, ok := fields[name]
 		if !ok {
-			d.addAt(SeverityError, k, path, fmt.Sprintf("unknown field %q%s", name, suggest(name, fields)))
+			d.addAt(k, path, fmt.Sprintf("unknown field %q%s", name, suggest(name, fields)))
 			continue
 		}
 		d.walk(v, ft, join(path, name))
@@ -226,18 +226,18 @@ func (d *Doc) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 
 func (d *Doc) walkMap(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.addAt(SeverityError, n, path, "want a mapping, got "+describe(n))
+		d.addAt(n, path, "want a mapping, got "+describe(n))
 		return
 	}
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			d.addAt(SeverityError, k, path, "want a plain key, got "+describe(k))
+			d.addAt(k, path, "want a plain key, got "+describe(k))
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			d.addAt(SeverityError, k, path, fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first.Line))
+			d.addAt(k, path, fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first.Line))
 			continue
 		}
 		seen[k.Value] = k
@@ -247,7 +247,7 @@ func (d *Doc) walkMap(n *yaml.Node, t reflect.Type, path string) {
 
 func (d *Doc) walkScalar(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.ScalarNode {
-		d.addAt(SeverityError, n, path, "want "+kindName(t)+", got "+describe(n))
+		d.addAt(n, path, "want "+kindName(t)+", got "+describe(n))
 		return
 	}
 	tag := n.ShortTag()
@@ -267,7 +267,7 @@ func (d *Doc) walkScalar(n *yaml.Node, t reflect.Type, path string) {
 		ok = tag == "!!int" || tag == "!!float"
 	}
 	if !ok {
-		d.addAt(SeverityError, n, path, "want "+kindName(t)+", got "+describe(n))
+		d.addAt(n, path, "want "+kindName(t)+", got "+describe(n))
 	}
 }
 

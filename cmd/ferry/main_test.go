@@ -1,0 +1,204 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/ferrycd/ferry/internal/gittest"
+)
+
+var ferryBin string
+
+// TestMain builds the ferry binary once; the tests run it as a user would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ferry-bin-")
+	if err != nil {
+		panic(err)
+	}
+	ferryBin = filepath.Join(dir, "ferry")
+	build := exec.Command("go", "build", "-o", ferryBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build ferry: " + err.Error())
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func ferry(tb testing.TB, dir string, args ...string) result {
+	tb.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		tb.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// project writes the sockshop test project to a directory and returns it.
+func project(tb testing.TB, edit func(dir string)) string {
+	tb.Helper()
+	a, err := txtar.ParseFile("../../stages/testdata/sockshop.txtar")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	for _, f := range a.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if edit != nil {
+		edit(dir)
+	}
+	return dir
+}
+
+func TestValidateKeptnProjects(t *testing.T) {
+	for _, dir := range []string{
+		"examples/onboarding-carts",
+		"examples/quickstart/demo",
+		"examples/unleash-server",
+		"keptn/test/assets/podtato-head",
+		"prometheus-service/test",
+	} {
+		r := ferry(t, "../../testdata/keptn-examples", "validate", dir)
+		if r.code != 0 {
+			t.Errorf("ferry validate %s: exit %d\n%s%s", dir, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestValidateProject(t *testing.T) {
+	dir := project(t, nil)
+	r := ferry(t, dir, "validate")
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "0 error(s), 2 warning(s)\n") {
+		t.Errorf("valid project: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestValidateBrokenProjectListsEveryError(t *testing.T) {
+	dir := project(t, func(dir string) {
+		write(t, filepath.Join(dir, "services/carts/stages/staging/slo.yaml"),
+			"spec_version: '1.0'\nobjectives:\n  - sli: response_time_p95\n    pass: [{criteria: ['<=fast']}]\n  - sli: nope\n    pass: [{criteria: ['<=1']}]\ntotal_score: {pass: 90%}\n")
+		write(t, filepath.Join(dir, "holds/qa.yaml"), "reason: x\n")
+		write(t, filepath.Join(dir, "services/carts/slo.yaml"),
+			"spec_version: '1.0'\nobjectives:\n  - sli: nope\n    pass: [{criteria: ['<=1']}]\ntotal_score: {pass: 90%}\n")
+		write(t, filepath.Join(dir, "services/carts-db/pin.yaml"), "image: [mongo\n")
+	})
+	r := ferry(t, dir, "validate", ".")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stdout)
+	}
+	for _, want := range []string{
+		"holds/qa.yaml:1:1: no stage \"qa\" in shipyard.yaml",
+		"services/carts-db/pin.yaml:1:1: invalid YAML: did not find expected ',' or ']'",
+		"services/carts/slo.yaml:3:10: objectives[0].sli: sli \"nope\" is not defined in sli.yaml, services/carts/sli.yaml or services/carts/stages/<stage>/sli.yaml (for stage dev, staging, production)",
+		"services/carts/stages/staging/slo.yaml:4:24: objectives[0].pass[0].criteria[0]: invalid criteria string \"<=fast\"",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	j := ferry(t, dir, "validate", "-o", "json")
+	var diags []struct {
+		File     string `json:"file"`
+		Line     int    `json:"line"`
+		Column   int    `json:"column"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(j.stdout), &diags); err != nil || j.code != 1 {
+		t.Fatalf("-o json: exit %d, %v\n%s", j.code, err, j.stdout)
+	}
+	found := false
+	for _, d := range diags {
+		if d.File == "holds/qa.yaml" && d.Line == 1 && d.Column == 1 && d.Severity == "error" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("-o json lacks the hold error: %+v", diags)
+	}
+}
+
+func TestValidateUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"validate", "--bogus"},
+		{"validate", "-o", "xml"},
+		{"validate", "--repo", "x", "dir"},
+		{"nosuchcommand"},
+		{"render"},
+		{"render", "carts"},
+	} {
+		if r := ferry(t, "", args...); r.code != 2 {
+			t.Errorf("ferry %v: exit %d, want 2\n%s", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestValidateAndRenderFromRepository(t *testing.T) {
+	bare := gittest.InitBare(t)
+	gittest.CommitTxtar(t, bare, "main", "../../stages/testdata/sockshop.txtar")
+	_, url := gittest.NewHTTPServer(t, bare, nil)
+	if r := ferry(t, "", "validate", "--repo", url, "--ref", "main"); r.code != 0 {
+		t.Errorf("validate --repo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := ferry(t, "", "render", "carts", "--stage", "production", "--repo", url)
+	want := read(t, "../../stages/testdata/render/carts-production.yaml")
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("render --repo: exit %d, output differs from the golden file\n%s", r.code, r.stderr)
+	}
+	local := ferry(t, project(t, nil), "render", "carts", "--stage", "production")
+	if local.stdout != want {
+		t.Errorf("render from a directory differs from the golden file")
+	}
+	if r := ferry(t, "", "render", "nope", "--stage", "production", "--repo", url); r.code != 1 || !strings.Contains(r.stderr, `no service "nope"`) {
+		t.Errorf("render of a missing service: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func write(tb testing.TB, p, s string) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func read(tb testing.TB, p string) string {
+	tb.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}

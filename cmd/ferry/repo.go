@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
+)
+
+// repoFlags read a project from a Git repository instead of a directory.
+type repoFlags struct {
+	opts gitstore.Options
+	ref  string
+}
+
+// bind binds the flags to gitstore.Options. Secrets come from files or
+// from the environment (FERRY_GIT_TOKEN), never from the command line.
+func (r *repoFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&r.opts.URL, "repo", "", "read the project from this Git repository (URL or path) instead of a directory")
+	fs.StringVar(&r.ref, "ref", gitstore.DefaultBranch, "branch to read with --repo")
+	fs.StringVar(&r.opts.Dir, "state-dir", "", "directory for the repository mirror (default: a temporary one)")
+	fs.StringVar(&r.opts.Auth.PasswordFile, "git-token-file", "", "file holding an HTTPS token or password")
+	fs.StringVar(&r.opts.Auth.Username, "git-username", "", "HTTPS user name (default \"git\")")
+	fs.StringVar(&r.opts.Auth.CAFile, "git-ca-file", "", "PEM bundle of extra certificate authorities for HTTPS")
+	fs.StringVar(&r.opts.Auth.SSHKeyFile, "git-ssh-key", "", "SSH private key file")
+	fs.StringVar(&r.opts.Auth.KnownHostsFile, "git-known-hosts", "", "known_hosts file for SSH (required with --git-ssh-key)")
+}
+
+// read fetches the repository and returns the files at the tip of --ref.
+func (r *repoFlags) read(ctx context.Context) (stages.Files, error) {
+	s, cleanup, err := r.openStore()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	res, err := s.Fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	commit := res.Snapshot.Get(s.MainRef())
+	if commit.IsZero() {
+		return nil, fmt.Errorf("%s has no branch %q", s.URL(), r.ref)
+	}
+	files, err := s.ReadDir(commit, "")
+	if err != nil {
+		return nil, err
+	}
+	return stages.Files(files), nil
+}
+
+// openStore opens the mirror, in a temporary directory unless --state-dir
+// is set; cleanup removes it.
+func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {
+	opts := r.opts
+	opts.Branch = r.ref
+	if os.Getenv("FERRY_GIT_TOKEN") != "" && opts.Auth.PasswordFile == "" {
+		opts.Auth.PasswordEnv = "FERRY_GIT_TOKEN"
+	}
+	cleanup := func() {}
+	if opts.Dir == "" {
+		dir, err := os.MkdirTemp("", "ferry-")
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Dir = dir
+		cleanup = func() { _ = os.RemoveAll(dir) }
+	}
+	s, err := gitstore.Open(opts)
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("open repository: %w", err)
+	}
+	return s, func() { _ = s.Close(); cleanup() }, nil
+}

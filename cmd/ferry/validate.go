@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrycd/ferry/internal/yamlfile"
+	"github.com/ferrycd/ferry/stages"
+)
+
+func newValidate() *cobra.Command {
+	var repo repoFlags
+	var output string
+	cmd := &cobra.Command{
+		Use:   "validate [DIR | FILE...]",
+		Short: "Check a project's files (or single Keptn files) and report every problem",
+		Long: `Validate checks the files of a ferry project and reports every problem at once
+as path:line:col: message, or as JSON with -o json. It is meant for a pull
+request's CI.
+
+A directory with a services/ folder or a ferry.yaml is checked as a project:
+each file, then the files together (SLIs named by SLOs, stages named by
+paths). Any other directory is searched for Keptn files (shipyard, SLO, SLI,
+remediation), each checked on its own; Helm charts are skipped. Files named
+on the command line are checked on their own.
+
+Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != outputHuman && output != outputJSON {
+				return usageError("-o must be %s or %s", outputHuman, outputJSON)
+			}
+			if repo.opts.URL != "" && len(args) > 0 {
+				return usageError("give either --repo or a directory or files, not both")
+			}
+			diags, err := validateTarget(cmd, &repo, args)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if err := printDiagnostics(cmd.OutOrStdout(), output, diags); err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				return &exitError{code: exitFailed}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", outputHuman, "output format: human or json")
+	repo.bind(cmd.Flags())
+	return cmd
+}
+
+func validateTarget(cmd *cobra.Command, repo *repoFlags, args []string) (yamlfile.Diagnostics, error) {
+	if repo.opts.URL != "" {
+		files, err := repo.read(cmd.Context())
+		if err != nil {
+			return nil, err
+		}
+		_, diags := stages.Load(files)
+		return diags, nil
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	if len(args) == 1 {
+		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+			return validateDir(args[0])
+		}
+	}
+	return validateFiles(args)
+}
+
+// validateDir checks a project directory, or the Keptn files below dir.
+func validateDir(dir string) (yamlfile.Diagnostics, error) {
+	files, err := readDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var diags yamlfile.Diagnostics
+	if isProject(files) {
+		_, diags = stages.Load(files)
+	} else {
+		for _, name := range sortedNames(files) {
+			if skipLoose(name, files) {
+				continue
+			}
+			diags = append(diags, stages.ValidateFile(stages.DetectKind(name, files[name]), name, files[name])...)
+		}
+	}
+	for i := range diags {
+		diags[i].File = displayPath(dir, diags[i].File)
+	}
+	diags.Sort()
+	return diags, nil
+}
+
+func isProject(files stages.Files) bool {
+	if _, ok := files[stages.ConfigFile]; ok {
+		return true
+	}
+	for name := range files {
+		if strings.HasPrefix(name, stages.ServicesDir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// skipLoose tells which files a search for Keptn files passes over: other
+// than YAML, and everything inside a Helm chart.
+func skipLoose(name string, files stages.Files) bool {
+	if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
+		return true
+	}
+	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
+		if _, ok := files[dir+"/Chart.yaml"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func validateFiles(names []string) (yamlfile.Diagnostics, error) {
+	var diags yamlfile.Diagnostics
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		kind := stages.DetectKind(filepath.ToSlash(name), data)
+		if kind == stages.KindUnknown {
+			diags = append(diags, yamlfile.Diagnostic{
+				File: name, Line: 1, Column: 1, Severity: yamlfile.SeverityError,
+				Message: "cannot tell what kind of file this is (shipyard, SLO, SLI, remediation, ferry.yaml, hold or pin)",
+			})
+			continue
+		}
+		diags = append(diags, stages.ValidateFile(kind, name, data)...)
+	}
+	diags.Sort()
+	return diags, nil
+}
+
+// readDir reads every file below dir, skipping hidden directories.
+func readDir(dir string) (stages.Files, error) {
+	files := stages.Files{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	return files, nil
+}
+
+func displayPath(dir, name string) string {
+	if dir == "." || dir == "" {
+		return name
+	}
+	return filepath.Join(dir, filepath.FromSlash(name))
+}
+
+func sortedNames(files stages.Files) []string {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// printDiagnostics writes the diagnostics as lines and a summary, or as a
+// JSON list.
+func printDiagnostics(w io.Writer, output string, diags yamlfile.Diagnostics) error {
+	if output == outputJSON {
+		if diags == nil {
+			diags = yamlfile.Diagnostics{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(diags)
+	}
+	for _, d := range diags {
+		if _, err := fmt.Fprintln(w, d.Error()); err != nil {
+			return err
+		}
+	}
+	errs := len(diags.Errors())
+	_, err := fmt.Fprintf(w, "%d error(s), %d warning(s)\n", errs, len(diags)-errs)
+	return err
+}
