@@ -1,9 +1,9 @@
 package stages_test
 
-// corpus lists what ferry says about every file of the Keptn corpus in
+// corpusWant lists what ferry says about every file of the Keptn corpus in
 // testdata/keptn-examples (see its README for why each quirk is there):
 // the kind it detects and each diagnostic, as "line:col: message" prefixes.
-var corpus = map[string]struct {
+var corpusWant = map[string]struct {
 	kind  string
 	diags []string
 }{

@@ -2,3 +2,6 @@ package stages
 
 // sortStrings is shared with the external tests.
 var SortStrings = sortStrings
+
+// Shipyard lets fuzz tests call methods through the pointer they hold.
+func (s *Shipyard) Shipyard() *Shipyard { return s }
