@@ -42,9 +42,12 @@ func TestSLODropsNullObjectivesAndDefaultsWeight(t *testing.T) {
 	if diff := cmp.Diff([]string{"a", "b"}, slo.SLIs()); diff != "" {
 		t.Errorf("SLIs (-want +got):\n%s", diff)
 	}
-	for in, want := range map[string]float64{"90": 90, "90%": 90, " 75.5% ": 75.5} {
-		if got, err := evaluator.ParsePercent(in); err != nil || got != want {
-			t.Errorf("ParsePercent(%q) = %v, %v", in, got, err)
+	for _, tt := range []struct {
+		in   string
+		want float64
+	}{{"90", 90}, {"90%", 90}, {"\t75.5%\n", 75.5}} {
+		if got, err := evaluator.ParsePercent(tt.in); err != nil || got != tt.want {
+			t.Errorf("ParsePercent(%q) = %v, %v", tt.in, got, err)
 		}
 	}
 }
