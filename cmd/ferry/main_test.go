@@ -100,6 +100,9 @@ func TestValidateProject(t *testing.T) {
 	if r.code != 0 || !strings.HasSuffix(r.stdout, "0 error(s), 2 warning(s)\n") {
 		t.Errorf("valid project: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	if r := ferry(t, dir, "validate", "--strict"); r.code != 1 {
+		t.Errorf("--strict with warnings: exit %d, want 1", r.code)
+	}
 }
 
 func TestValidateBrokenProjectListsEveryError(t *testing.T) {

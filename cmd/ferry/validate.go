@@ -20,6 +20,7 @@ import (
 func newValidate() *cobra.Command {
 	var repo repoFlags
 	var output string
+	var strict bool
 	cmd := &cobra.Command{
 		Use:   "validate [DIR | FILE...]",
 		Short: "Check a project's files (or single Keptn files) and report every problem",
@@ -33,7 +34,8 @@ paths). Any other directory is searched for Keptn files (shipyard, SLO, SLI,
 remediation), each checked on its own; Helm charts are skipped. Files named
 on the command line are checked on their own.
 
-Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
+Exit status: 0 valid (warnings allowed unless --strict), 1 invalid, 2 usage
+error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != outputHuman && output != outputJSON {
 				return usageError("-o must be %s or %s", outputHuman, outputJSON)
@@ -48,13 +50,14 @@ Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
 			if err := printDiagnostics(cmd.OutOrStdout(), output, diags); err != nil {
 				return err
 			}
-			if diags.HasErrors() {
+			if diags.HasErrors() || strict && len(diags) > 0 {
 				return &exitError{code: exitFailed}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", outputHuman, "output format: human or json")
+	cmd.Flags().BoolVar(&strict, "strict", false, "fail on warnings too (dangling triggers, unknown task properties, external actions)")
 	repo.bind(cmd.Flags())
 	return cmd
 }
