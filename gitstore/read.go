@@ -242,3 +242,33 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// ListDir returns the names of the entries of directory dir in commit, in
+// Git's order, without reading their content. A missing directory has no
+// entries.
+func (r Reader) ListDir(commit Hash, dir string) ([]string, error) {
+	root, err := r.tree(commit)
+	if err != nil {
+		return nil, err
+	}
+	h := root
+	if dir != "" {
+		e, err := newMtree(r.src, root).get(dir)
+		if err != nil {
+			return nil, fmt.Errorf("list %q at %s: %w", dir, commit, err)
+		}
+		if e == nil || e.mode != filemode.Dir {
+			return nil, nil
+		}
+		h = e.hash
+	}
+	entries, err := treeEntries(r.src, h)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name
+	}
+	return names, nil
+}

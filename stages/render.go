@@ -31,13 +31,13 @@ func (p *Project) Values(svc, stage string, overrides map[string]any) map[string
 	}
 	merge(out, s.Pin)
 	merge(out, overrides)
-	keptn := map[string]any{"project": p.Name, "stage": stage, "service": svc, "deployment": p.deploymentName(stage)}
+	keptn := map[string]any{"project": p.Name, "stage": stage, "service": svc, "deployment": p.DeploymentName(stage)}
 	merge(out, map[string]any{"keptn": keptn})
 	return out
 }
 
-// deploymentName is the keptn.deployment value Keptn charts expect.
-func (p *Project) deploymentName(stage string) string {
+// DeploymentName is the keptn.deployment value Keptn charts expect.
+func (p *Project) DeploymentName(stage string) string {
 	if p.Shipyard == nil {
 		return "direct"
 	}
