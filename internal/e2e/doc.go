@@ -1,0 +1,5 @@
+// Package e2e starts the real Prometheus and Alertmanager servers (Debian's
+// prometheus and prometheus-alertmanager packages) on loopback ports for
+// ferry's end-to-end tests. On a machine without them the tests skip,
+// except under CI (CI set), where a missing server fails the test.
+package e2e
