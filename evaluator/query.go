@@ -92,6 +92,9 @@ func NewPrometheus(opts PrometheusOptions) (*Prometheus, error) {
 
 func (o PrometheusOptions) roundTripper() (http.RoundTripper, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep a connection per concurrent query: the default of two idle
+	// connections per host would open and close one per query.
+	base.MaxIdleConnsPerHost = 2 * o.Concurrency
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {

@@ -11,17 +11,18 @@ import (
 )
 
 type config struct {
-	commits    int
-	files      int
-	history    int
-	readShort  int
-	readLong   int
-	readOps    int
-	keep       bool
-	workDir    string
-	runPattern *regexp.Regexp
-	perCommitN int
-	window     int
+	commits     int
+	files       int
+	history     int
+	readShort   int
+	readLong    int
+	readOps     int
+	keep        bool
+	workDir     string
+	runPattern  *regexp.Regexp
+	perCommitN  int
+	window      int
+	evaluations int
 }
 
 func main() {
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.readShort, "read-short", 100, "commits of history of the short read repository")
 	fs.IntVar(&c.readLong, "read-long", 100000, "commits of history of the long read repository")
 	fs.IntVar(&c.readOps, "read-ops", 20000, "reads per repository in the read benchmark")
+	fs.IntVar(&c.evaluations, "evaluations", 1000, "evaluations in the evaluator benchmark")
 	fs.IntVar(&c.window, "window", 0, "gitstore's pack delta window (0: its default)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -77,6 +79,7 @@ func run(ctx context.Context, args []string) error {
 	}{
 		{"gitstore-write", benchWrite},
 		{"gitstore-read", benchRead},
+		{"evaluator", benchEvaluate},
 	}
 	for _, b := range benches {
 		if !re.MatchString(b.name) {
