@@ -50,8 +50,10 @@ total_score: {pass: "90%", warning: "75%"}
 `)
 	e := &evaluator.Evaluator{Querier: q}
 	req := evaluator.Request{
-		Placeholders: evaluator.Placeholders{Project: "sockshop", Stage: "staging", Service: "carts",
-			Window: evaluator.Window{Start: time.Now().Add(-time.Minute), End: time.Now()}},
+		Placeholders: evaluator.Placeholders{
+			Project: "sockshop", Stage: "staging", Service: "carts",
+			Window: evaluator.Window{Start: time.Now().Add(-time.Minute), End: time.Now()},
+		},
 		SLO: slo,
 		Indicators: map[string]string{
 			"response_time": `avg_over_time(carts_latency_ms{job="$SERVICE-$PROJECT-$STAGE",stage="$STAGE"}[$DURATION_SECONDS])`,

@@ -112,7 +112,7 @@ func Append(b *gitstore.Batch, statusRef string, r *Record) error {
 		{Key: "Ferry-Service", Value: r.Service},
 		{Key: "Ferry-Stage", Value: r.Stage},
 		{Key: "Ferry-Task", Value: "evaluation"},
-		{Key: "Ferry-Verdict", Value: fmt.Sprintf("%s %s", r.Result, formatScore(r.Score))},
+		{Key: "Ferry-Verdict", Value: fmt.Sprintf("%s %s", r.Result, FormatScore(r.Score))},
 	}
 	if r.Candidate != "" {
 		trailers = append(trailers, gitstore.Trailer{Key: "Ferry-Candidate", Value: r.Candidate})
@@ -134,6 +134,7 @@ func Append(b *gitstore.Batch, statusRef string, r *Record) error {
 	return nil
 }
 
-func formatScore(s float64) string {
+// FormatScore shows a score or value with at most two decimals: 95.5, 100.
+func FormatScore(s float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", s), "0"), ".")
 }

@@ -17,7 +17,7 @@ func Score(slo *SLO, values map[string]Value, history []Previous) *Record {
 	consumed := map[string]bool{}
 	for _, o := range slo.Objectives {
 		res := scoreObjective(o, values, r.Compared, slo.Comparison.AggregateFunction, consumed)
-		if len(o.Pass) > 0 && !(res.Status == StatusInfo && o.IgnoreMissing) {
+		if len(o.Pass) > 0 && (res.Status != StatusInfo || !o.IgnoreMissing) {
 			r.MaxPoints += float64(o.Weight)
 		}
 		r.Points += res.Points

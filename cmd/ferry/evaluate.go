@@ -393,7 +393,7 @@ func (f *evaluateFlags) replayRecord(ctx context.Context, stderr io.Writer) (*ev
 		}
 		again := evaluator.Score(slo, rec.Values, rec.Compared)
 		again.SLO, again.Window, again.Queries = src, rec.Window, rec.Queries
-		_, _ = fmt.Fprintf(stderr, "what %s says about the values of record %s (recorded verdict: %s %s)\n", f.sloFile, rec.ID, rec.Result, scoreText(rec.Score))
+		_, _ = fmt.Fprintf(stderr, "what %s says about the values of record %s (recorded verdict: %s %s)\n", f.sloFile, rec.ID, rec.Result, evaluator.FormatScore(rec.Score))
 		return again, nil
 	}
 	if slo == nil {
@@ -403,7 +403,7 @@ func (f *evaluateFlags) replayRecord(ctx context.Context, stderr io.Writer) (*ev
 	if diff := replayDiff(rec, again); diff != "" {
 		return nil, &exitError{code: exitUsage, err: fmt.Errorf("replay of %s differs from the record: %s", rec.ID, diff)}
 	}
-	_, _ = fmt.Fprintf(stderr, "replay of %s matches the record: %s %s\n", rec.ID, again.Result, scoreText(again.Score))
+	_, _ = fmt.Fprintf(stderr, "replay of %s matches the record: %s %s\n", rec.ID, again.Result, evaluator.FormatScore(again.Score))
 	return rec, nil
 }
 
@@ -414,7 +414,7 @@ func replayDiff(rec, again *evaluator.Record) string {
 	if string(a) == string(b) {
 		return ""
 	}
-	return fmt.Sprintf("recorded %s %s, replayed %s %s", rec.Result, scoreText(rec.Score), again.Result, scoreText(again.Score))
+	return fmt.Sprintf("recorded %s %s, replayed %s %s", rec.Result, evaluator.FormatScore(rec.Score), again.Result, evaluator.FormatScore(again.Score))
 }
 
 // loadRecord reads a record file, or the note on a commit of --repo.
@@ -441,8 +441,6 @@ func (f *evaluateFlags) loadRecord(ctx context.Context) (*evaluator.Record, erro
 	return evaluator.ParseRecord(note)
 }
 
-func scoreText(s float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", s), "0"), ".") }
-
 // printRecord writes the record as JSON, or as a table of objectives.
 func printRecord(w io.Writer, output string, r *evaluator.Record) error {
 	if output == outputJSON {
@@ -462,13 +460,13 @@ func printRecord(w io.Writer, output string, r *evaluator.Record) error {
 		}
 		value := "-"
 		if o.Value != nil {
-			value = scoreText(*o.Value)
+			value = evaluator.FormatScore(*o.Value)
 		} else if o.Error != "" {
 			value = "error: " + o.Error
 		}
 		points := "-"
 		if o.Status != evaluator.StatusInfo {
-			points = fmt.Sprintf("%s/%d", scoreText(o.Points), o.Weight)
+			points = fmt.Sprintf("%s/%d", evaluator.FormatScore(o.Points), o.Weight)
 		}
 		if o.KeySLI {
 			name += " (key)"
@@ -478,7 +476,7 @@ func printRecord(w io.Writer, output string, r *evaluator.Record) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	line := fmt.Sprintf("\nresult: %s, score %s (%s of %s points)", r.Result, scoreText(r.Score), scoreText(r.Points), scoreText(r.MaxPoints))
+	line := fmt.Sprintf("\nresult: %s, score %s (%s of %s points)", r.Result, evaluator.FormatScore(r.Score), evaluator.FormatScore(r.Points), evaluator.FormatScore(r.MaxPoints))
 	if r.Message != "" {
 		line += ": " + r.Message
 	}
@@ -508,7 +506,7 @@ func blocksText(blocks [][]evaluator.Target) string {
 			case t.Skipped:
 				cs = append(cs, t.Criterion+" (no history: skipped)")
 			case t.Target != nil:
-				cs = append(cs, fmt.Sprintf("%s [%s] %s", t.Criterion, scoreText(*t.Target), mark))
+				cs = append(cs, fmt.Sprintf("%s [%s] %s", t.Criterion, evaluator.FormatScore(*t.Target), mark))
 			default:
 				cs = append(cs, t.Criterion)
 			}

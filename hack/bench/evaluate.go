@@ -55,8 +55,10 @@ func benchEvaluate(ctx context.Context, c config) error {
 		return err
 	}
 	req := evaluator.Request{
-		Placeholders: evaluator.Placeholders{Project: "sockshop", Stage: "staging", Service: "carts",
-			Window: evaluator.Window{Start: end.Add(-5 * time.Minute), End: end}},
+		Placeholders: evaluator.Placeholders{
+			Project: "sockshop", Stage: "staging", Service: "carts",
+			Window: evaluator.Window{Start: end.Add(-5 * time.Minute), End: end},
+		},
 		SLO: parsed, Indicators: indicators,
 	}
 	history := []evaluator.Previous{}

@@ -73,7 +73,9 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("/api/v1/query", s.query)
 	mux.HandleFunc("/api/v1/query_range", s.queryRange)
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("Prometheus Server is Ready.\n")) })
-	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("Prometheus Server is Healthy.\n")) })
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("Prometheus Server is Healthy.\n"))
+	})
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
