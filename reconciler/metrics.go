@@ -1,0 +1,89 @@
+package reconciler
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferrycd/ferry/gitstore"
+)
+
+// Metrics are the loop's Prometheus metrics. A nil *Metrics records
+// nothing. Labels are bounded: results and stage names, never a SHA.
+type Metrics struct {
+	passDuration *prometheus.HistogramVec
+	transitions  prometheus.Counter
+	evaluations  *prometheus.CounterVec
+	pushes       *prometheus.CounterVec
+	pushBytes    prometheus.Counter
+	gitUp        prometheus.Gauge
+}
+
+// NewMetrics registers the loop's metrics.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		passDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ferry_reconciler_pass_duration_seconds", Help: "Duration of reconcile passes.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
+		}, []string{"result"}),
+		transitions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ferry_reconciler_transitions_total", Help: "Run transitions pushed.",
+		}),
+		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_evaluator_evaluations_total", Help: "Quality gate evaluations by stage and verdict.",
+		}, []string{"stage", "result"}),
+		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ferry_gitstore_pushes_total", Help: "Pushes by outcome: ok, stale, error.",
+		}, []string{"result"}),
+		pushBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ferry_gitstore_push_bytes_total", Help: "Bytes of packs pushed.",
+		}),
+		gitUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ferry_gitstore_remote_up", Help: "1 when the last fetch reached the remote.",
+		}),
+	}
+	reg.MustRegister(m.passDuration, m.transitions, m.evaluations, m.pushes, m.pushBytes, m.gitUp)
+	return m
+}
+
+func (m *Metrics) observePass(d time.Duration, res PassResult, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	switch {
+	case err != nil:
+		result = "error"
+		if gitstore.IsTransient(err) {
+			m.gitUp.Set(0)
+		}
+	default:
+		m.gitUp.Set(1)
+	}
+	m.passDuration.WithLabelValues(result).Observe(d.Seconds())
+	if res.Pushed {
+		m.transitions.Add(float64(res.Transitions))
+	}
+}
+
+func (m *Metrics) observePush(res gitstore.PushResult, err error) {
+	if m == nil {
+		return
+	}
+	switch {
+	case err == nil:
+		m.pushes.WithLabelValues("ok").Inc()
+		m.pushBytes.Add(float64(res.Bytes))
+	case gitstore.IsStale(err):
+		m.pushes.WithLabelValues("stale").Inc()
+	default:
+		m.pushes.WithLabelValues("error").Inc()
+	}
+}
+
+func (m *Metrics) observeEvaluation(stage, result string) {
+	if m == nil {
+		return
+	}
+	m.evaluations.WithLabelValues(stage, result).Inc()
+}

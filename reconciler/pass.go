@@ -1,0 +1,269 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
+)
+
+// pass is one computation over a snapshot.
+type pass struct {
+	r         *Reconciler
+	store     *gitstore.Store
+	snap      gitstore.Snapshot
+	batch     *gitstore.Batch
+	now       time.Time
+	state     *State
+	before    map[string]string // slot key -> YAML as read
+	reports   []*Report
+	consumed  map[string]bool
+	log       []string
+	next      time.Time
+	statusRef string
+	mainTip   gitstore.Hash
+
+	transitions int
+}
+
+func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
+	s := r.opts.Store
+	p := &pass{
+		r: r, store: s, snap: snap, batch: s.Begin(snap), now: r.opts.Now().UTC(),
+		consumed: map[string]bool{}, statusRef: s.FerryRef("status"), mainTip: snap.Get(s.MainRef()),
+	}
+	p.batch.Now = func() time.Time { return p.now }
+	status := snap.Get(p.statusRef)
+	st, err := loadState(s.Reader, status)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	p.state = st
+	p.before = map[string]string{}
+	for k, slot := range st.Slots {
+		p.before[k] = string(marshalYAML(slot))
+	}
+	if p.reports, err = loadReports(s.Reader, status); err != nil {
+		return nil, fmt.Errorf("read reports: %w", err)
+	}
+	return p, nil
+}
+
+// compute makes every transition of the pass in the batch.
+func (p *pass) compute(ctx context.Context) error {
+	if p.mainTip.IsZero() {
+		return nil // nothing to deliver yet
+	}
+	if _, err := p.r.project(p.store.Reader, p.mainTip); err != nil {
+		p.state.Error = err.Error()
+	} else {
+		p.state.Error = ""
+	}
+	if err := p.enqueueCandidates(); err != nil {
+		return err
+	}
+	for _, k := range p.state.keys() {
+		if err := p.advance(ctx, p.state.Slots[k]); err != nil {
+			return err
+		}
+	}
+	return p.writeState()
+}
+
+// enqueueCandidates queues the main commits since the last pass.
+func (p *pass) enqueueCandidates() error {
+	if p.state.LastMain == p.mainTip.String() {
+		return nil
+	}
+	commits, bootstrap, err := p.newMainCommits()
+	if err != nil {
+		return err
+	}
+	for _, c := range commits {
+		proj, perr := p.r.project(p.store.Reader, c.Hash)
+		var services []string
+		switch {
+		case bootstrap && perr == nil:
+			services = sortedKeys(proj.Services)
+		case perr == nil:
+			parent := gitstore.ZeroHash
+			if len(c.Parents) > 0 {
+				parent = c.Parents[0]
+			}
+			changed, err := p.store.ChangedPaths(parent, c.Hash)
+			if err != nil {
+				return err
+			}
+			services = proj.Candidates(changed)
+		default:
+			p.logf("main %s is invalid; no candidates from it: %v", short(c.Hash.String()), firstLine(perr))
+			continue
+		}
+		for _, svc := range services {
+			p.enqueueCandidate(proj, c.Hash.String(), svc)
+		}
+	}
+	p.state.LastMain = p.mainTip.String()
+	return nil
+}
+
+// newMainCommits lists the first-parent commits of main after LastMain,
+// oldest first. Without a LastMain (the first pass), the tip alone is a
+// candidate for every service.
+func (p *pass) newMainCommits() ([]*gitstore.Commit, bool, error) {
+	var out []*gitstore.Commit
+	h := p.mainTip
+	for i := 0; i < maxNewCandidates; i++ {
+		if p.state.LastMain != "" && h.String() == p.state.LastMain {
+			break
+		}
+		c, err := p.store.Commit(h)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, c)
+		if p.state.LastMain == "" || len(c.Parents) == 0 {
+			break
+		}
+		h = c.Parents[0]
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, p.state.LastMain == "", nil
+}
+
+// enqueueCandidate starts a candidate in the first stage's first sequence
+// that no trigger starts.
+func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
+	first := proj.Shipyard.Spec.Stages[0]
+	for _, q := range first.Sequences {
+		if len(q.TriggeredOn) == 0 {
+			p.enqueue(first.Name, svc, &Run{Candidate: candidate, Sequence: q.Name}, proj, false)
+			p.progress(candidate, fmt.Sprintf("%s: queued %s for %s", first.Name, q.Name, svc))
+			return
+		}
+	}
+	p.logf("stage %s has no sequence without triggers; %s is not delivered", first.Name, svc)
+}
+
+// enqueue adds a run to a slot's queue; first puts it ahead of the waiting
+// runs (a rollback). With concurrency "latest", a newer candidate replaces
+// the runs of the same sequence still waiting, which are recorded as
+// superseded.
+func (p *pass) enqueue(stage, svc string, run *Run, proj *stages.Project, first bool) {
+	slot := p.state.slot(stage, svc)
+	run.ID = p.state.newRunID()
+	run.Phase, run.Since = PhaseQueued, p.now
+	if s := proj.Services[svc]; s != nil {
+		run.Pin = s.Pin.Summary()
+	}
+	if first {
+		slot.Queue = append([]*Run{run}, slot.Queue...)
+		return
+	}
+	if proj.Config.Concurrency(stage) == stages.ConcurrencyLatest {
+		kept := slot.Queue[:0]
+		for _, q := range slot.Queue {
+			if q.Sequence == run.Sequence {
+				slot.Superseded = appendBounded(slot.Superseded, fmt.Sprintf("%s %s by %s", q.ID, short(q.Candidate), short(run.Candidate)), 20)
+				p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, short(run.Candidate)))
+				continue
+			}
+			kept = append(kept, q)
+		}
+		slot.Queue = kept
+	}
+	slot.Queue = append(slot.Queue, run)
+}
+
+func appendBounded(list []string, s string, max int) []string {
+	list = append(list, s)
+	if len(list) > max {
+		list = list[len(list)-max:]
+	}
+	return list
+}
+
+// progress appends a line to the note on a candidate commit on main, so
+// that git log --notes=ferry main tells a CI author what happened.
+func (p *pass) progress(candidate, line string) {
+	h := gitstore.NewHash(candidate)
+	old, err := p.batch.Note(h)
+	if err != nil && !gitstore.IsNotFound(err) {
+		return
+	}
+	p.batch.SetNote(h, append(old, []byte(p.now.Format(time.RFC3339)+" "+line+"\n")...))
+}
+
+func (p *pass) logf(format string, args ...any) {
+	p.log = append(p.log, fmt.Sprintf(format, args...))
+}
+
+func (p *pass) logTransitions(log logr.Logger) {
+	for _, l := range p.log {
+		log.Info(l)
+	}
+}
+
+// wake records the earliest time a wait ends.
+func (p *pass) wake(at time.Time) {
+	if !at.IsZero() && (p.next.IsZero() || at.Before(p.next)) {
+		p.next = at
+	}
+}
+
+// writeState commits the changed slots, state.yaml, the consumed reports
+// and the dashboards in one commit on ferry/status.
+func (p *pass) writeState() error {
+	var edits []gitstore.Edit
+	for _, k := range p.state.keys() {
+		slot := p.state.Slots[k]
+		data := marshalYAML(slot)
+		if p.before[k] != string(data) {
+			edits = append(edits, gitstore.Put(slotPath(slot.Stage, slot.Service), data))
+		}
+	}
+	for _, r := range p.reports {
+		if p.consumed[r.file] || p.now.Sub(r.Received) > 24*time.Hour {
+			edits = append(edits, gitstore.Delete(r.file))
+		}
+	}
+	if len(edits) == 0 && p.transitions == 0 && !p.stateChanged() {
+		return nil
+	}
+	edits = append(edits,
+		gitstore.Put(stateFile, marshalYAML(p.state)),
+		gitstore.Put(statusMD, renderStatusMD(p.state, p.now)),
+		gitstore.Put(statusJSON, renderStatusJSON(p.state, p.now)),
+	)
+	msg := fmt.Sprintf("status: %d transition(s)", p.transitions)
+	if len(p.log) > 0 {
+		msg += "\n\n" + strings.Join(p.log, "\n")
+	}
+	_, err := p.batch.Commit(p.statusRef, gitstore.CommitRequest{Message: msg, Edits: edits})
+	if errors.Is(err, gitstore.ErrNoChange) {
+		return nil
+	}
+	return err
+}
+
+func (p *pass) stateChanged() bool {
+	status := p.snap.Get(p.statusRef)
+	if status.IsZero() {
+		return true
+	}
+	old, err := p.store.ReadFile(status, stateFile)
+	return err != nil || string(old) != string(marshalYAML(p.state))
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

@@ -1,0 +1,198 @@
+package reconciler
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrycd/ferry/gitstore"
+)
+
+// Paths on ferry/status.
+const (
+	stateFile  = "state.yaml"
+	runsDir    = "runs"
+	reportsDir = "reports"
+	statusMD   = "STATUS.md"
+	statusJSON = "status.json"
+)
+
+// Phases of a run.
+const (
+	PhaseQueued    = "queued"
+	PhaseHeld      = "held"
+	PhaseRunning   = "running"
+	PhaseWaiting   = "waiting"
+	PhaseSucceeded = "succeeded"
+	PhaseFailed    = "failed"
+)
+
+// State is the loop's state on ferry/status.
+type State struct {
+	// LastMain is the main commit up to which candidates were queued.
+	LastMain string `yaml:"lastMain,omitempty"`
+	// NextRun numbers runs: run ids are r1, r2, ...
+	NextRun int `yaml:"nextRun"`
+	// Error is the last reason the project could not be read (stalled).
+	Error string `yaml:"error,omitempty"`
+	// Slots are the (stage, service) pairs, by "stage/service".
+	Slots map[string]*Slot `yaml:"-"`
+}
+
+// Slot is the state of one service in one stage.
+type Slot struct {
+	Stage   string `yaml:"stage"`
+	Service string `yaml:"service"`
+	// Current is the run in flight.
+	Current *Run `yaml:"current,omitempty"`
+	// Queue holds the runs waiting, in order.
+	Queue []*Run `yaml:"queue,omitempty"`
+	// Last is the last finished run.
+	Last *Run `yaml:"last,omitempty"`
+	// Released is what was last released in this stage.
+	Released *Release `yaml:"released,omitempty"`
+	// Gate is the last quality gate verdict in this stage.
+	Gate *Gate `yaml:"gate,omitempty"`
+	// Superseded lists the candidates a newer one replaced (latest).
+	Superseded []string `yaml:"superseded,omitempty"`
+}
+
+// Release is a released candidate and the stage commit that carried it.
+type Release struct {
+	Candidate   string    `yaml:"candidate"`
+	StageCommit string    `yaml:"stageCommit"`
+	Pin         string    `yaml:"pin,omitempty"`
+	At          time.Time `yaml:"at"`
+}
+
+// Gate is a quality gate verdict.
+type Gate struct {
+	Candidate string    `yaml:"candidate"`
+	Run       string    `yaml:"run"`
+	Result    string    `yaml:"result"`
+	Score     float64   `yaml:"score"`
+	At        time.Time `yaml:"at"`
+}
+
+// Run is one sequence run for a candidate in a stage.
+type Run struct {
+	ID        string `yaml:"id"`
+	Candidate string `yaml:"candidate"`
+	Sequence  string `yaml:"sequence"`
+	// TriggeredBy names the finished sequence that started this run, and
+	// Gate its result (what an approval decides on).
+	TriggeredBy string `yaml:"triggeredBy,omitempty"`
+	Gate        string `yaml:"gate,omitempty"`
+	Phase       string `yaml:"phase"`
+	// Task is the index of the task in flight.
+	Task int `yaml:"task"`
+	// TaskStarted is when the task in flight started.
+	TaskStarted time.Time `yaml:"taskStarted,omitempty"`
+	// Waiting says what the task waits for; Until when the wait ends
+	// (a timer) or times out.
+	Waiting string    `yaml:"waiting,omitempty"`
+	Until   time.Time `yaml:"until,omitempty"`
+	// StageCommit is the deployment commit of this run.
+	StageCommit string    `yaml:"stageCommit,omitempty"`
+	DeployedAt  time.Time `yaml:"deployedAt,omitempty"`
+	// TestStart and TestEnd are the test window.
+	TestStart time.Time `yaml:"testStart,omitempty"`
+	TestEnd   time.Time `yaml:"testEnd,omitempty"`
+	// Results of the finished tasks, by task name.
+	Results map[string]string `yaml:"results,omitempty"`
+	// Score of the evaluation, if any.
+	Score   *float64  `yaml:"score,omitempty"`
+	Result  string    `yaml:"result,omitempty"`
+	Message string    `yaml:"message,omitempty"`
+	Since   time.Time `yaml:"since"`
+	Ended   time.Time `yaml:"ended,omitempty"`
+	// Pin summarises the candidate's pins.
+	Pin string `yaml:"pin,omitempty"`
+}
+
+func slotKey(stage, svc string) string { return stage + "/" + svc }
+
+func slotPath(stage, svc string) string { return path.Join(runsDir, stage, svc+".yaml") }
+
+// loadState reads the loop's state at the ferry/status commit status (zero:
+// none yet).
+func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
+	st := &State{NextRun: 1, Slots: map[string]*Slot{}}
+	if status.IsZero() {
+		return st, nil
+	}
+	if data, err := r.ReadFile(status, stateFile); err == nil {
+		if err := yaml.Unmarshal(data, st); err != nil {
+			return nil, fmt.Errorf("read %s: %w", stateFile, err)
+		}
+		st.Slots = map[string]*Slot{}
+	} else if !gitstore.IsNotFound(err) {
+		return nil, err
+	}
+	stages, err := r.ListDir(status, runsDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, stage := range stages {
+		files, err := r.ListDir(status, path.Join(runsDir, stage))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			svc, ok := strings.CutSuffix(f, ".yaml")
+			if !ok {
+				continue
+			}
+			data, err := r.ReadFile(status, slotPath(stage, svc))
+			if err != nil {
+				return nil, err
+			}
+			var s Slot
+			if err := yaml.Unmarshal(data, &s); err != nil {
+				return nil, fmt.Errorf("read %s: %w", slotPath(stage, svc), err)
+			}
+			st.Slots[slotKey(stage, svc)] = &s
+		}
+	}
+	return st, nil
+}
+
+// slot returns the slot of (stage, svc), creating it.
+func (st *State) slot(stage, svc string) *Slot {
+	k := slotKey(stage, svc)
+	s := st.Slots[k]
+	if s == nil {
+		s = &Slot{Stage: stage, Service: svc}
+		st.Slots[k] = s
+	}
+	return s
+}
+
+// newRunID returns the next run id.
+func (st *State) newRunID() string {
+	id := fmt.Sprintf("r%d", st.NextRun)
+	st.NextRun++
+	return id
+}
+
+// keys returns the slot keys, sorted.
+func (st *State) keys() []string {
+	out := make([]string, 0, len(st.Slots))
+	for k := range st.Slots {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func marshalYAML(v any) []byte {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshal state: %v", err)) // only plain structs are marshalled
+	}
+	return b
+}

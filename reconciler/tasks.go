@@ -1,0 +1,382 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
+)
+
+// maxHistorySearch bounds the walk of a stage branch for a run's commit.
+const maxHistorySearch = 200
+
+// deploy renders the candidate and commits it to the stage branch, then
+// waits until a report says it is applied, or until the settle time.
+func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	stageRef := p.store.StageRef(slot.Stage)
+	if run.StageCommit == "" {
+		if c, err := p.findRunCommit(stageRef, run.ID); err != nil {
+			return taskOutcome{}, err
+		} else if c != "" {
+			run.StageCommit = c // approved through a proposal, or pushed by an earlier pass
+		} else {
+			c, err := p.commitDeployment(stageRef, slot, run, proj)
+			if err != nil {
+				return done(stages.ResultFail, err.Error()), nil
+			}
+			run.StageCommit = c
+			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, short(c)))
+		}
+		settle := proj.Config.SettleTime()
+		if s := task.Property("settle"); s != "" {
+			if d, err := time.ParseDuration(s); err == nil {
+				settle = d
+			}
+		}
+		return p.wait(run, waitDeployed, p.now.Add(settle)), nil
+	}
+	if r := p.takeReport(func(r *Report) bool { return r.Kind == ReportDeployed && r.Commit == run.StageCommit }); r != nil {
+		run.DeployedAt = r.Received
+		if r.Healthy != nil && !*r.Healthy {
+			return done(stages.ResultFail, "the deployment is unhealthy: "+r.Message), nil
+		}
+		return done(stages.ResultPass, "applied"), nil
+	}
+	if !p.now.Before(run.Until) {
+		run.DeployedAt = run.Until
+		return done(stages.ResultPass, "settled"), nil
+	}
+	return p.wait(run, waitDeployed, run.Until), nil
+}
+
+// commitDeployment writes the rendered manifests and the release record of
+// a run as one commit on ref.
+func (p *pass) commitDeployment(ref string, slot *Slot, run *Run, proj *stages.Project) (string, error) {
+	overrides, err := p.overrides(ref, slot.Service)
+	if err != nil {
+		return "", err
+	}
+	manifests, err := proj.Render(slot.Service, slot.Stage, overrides)
+	if err != nil {
+		return "", err
+	}
+	release := map[string]any{
+		"service": slot.Service, "stage": slot.Stage, "candidate": run.Candidate,
+		"run": run.ID, "sequence": run.Sequence, "pin": run.Pin,
+	}
+	if run.TriggeredBy != "" {
+		release["triggeredBy"] = run.TriggeredBy
+	}
+	dir := path.Join(stages.ServicesDir, slot.Service)
+	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
+		Message:  fmt.Sprintf("deploy %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage),
+		Trailers: p.trailers(slot, run, "deployment"),
+		Edits: []gitstore.Edit{
+			gitstore.Put(dir+"/manifests.yaml", manifests),
+			gitstore.Put(dir+"/release.yaml", marshalYAML(release)),
+		},
+		AllowEmpty: true,
+	})
+	if err != nil {
+		return "", fmt.Errorf("commit deployment: %w", err)
+	}
+	return c.String(), nil
+}
+
+func pinOrCommit(run *Run) string {
+	if run.Pin != "" {
+		return run.Pin
+	}
+	return short(run.Candidate)
+}
+
+func (p *pass) trailers(slot *Slot, run *Run, task string) gitstore.Trailers {
+	t := gitstore.Trailers{
+		{Key: "Ferry-Service", Value: slot.Service},
+		{Key: "Ferry-Stage", Value: slot.Stage},
+		{Key: "Ferry-Candidate", Value: run.Candidate},
+		{Key: "Ferry-Run", Value: run.ID},
+		{Key: "Ferry-Task", Value: task},
+	}
+	if run.Score != nil {
+		t = append(t, gitstore.Trailer{Key: "Ferry-Verdict", Value: worst(run.Results) + " " + fmtScore(*run.Score)})
+	}
+	return t
+}
+
+// overrides reads the runtime values remediation wrote for a service.
+func (p *pass) overrides(ref, svc string) (map[string]any, error) {
+	tip := p.batch.Tip(ref)
+	if tip.IsZero() {
+		return nil, nil
+	}
+	data, err := p.batch.ReadFile(tip, path.Join(stages.ServicesDir, svc, "overrides.yaml"))
+	if gitstore.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("read overrides of %s: %w", svc, err)
+	}
+	return m, nil
+}
+
+// findRunCommit looks for the commit of a run on a branch (by its
+// Ferry-Run trailer), through merges, within the last commits.
+func (p *pass) findRunCommit(ref, runID string) (string, error) {
+	tip := p.batch.Tip(ref)
+	queue := []gitstore.Hash{}
+	if !tip.IsZero() {
+		queue = append(queue, tip)
+	}
+	seen := map[gitstore.Hash]bool{}
+	for len(queue) > 0 && len(seen) < maxHistorySearch {
+		h := queue[0]
+		queue = queue[1:]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := p.batch.Reader.Commit(h)
+		if err != nil {
+			return "", err
+		}
+		if v, _ := c.Trailers.Get("Ferry-Run"); v == runID {
+			if t, _ := c.Trailers.Get("Ferry-Task"); t == "deployment" {
+				return h.String(), nil
+			}
+		}
+		queue = append(queue, c.Parents...)
+	}
+	return "", nil
+}
+
+// test waits for the test duration, or for the test report of the run.
+func (p *pass) test(run *Run, task *stages.Task) taskOutcome {
+	if s := task.Property("duration"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return done(stages.ResultFail, "duration: "+err.Error())
+		}
+		end := run.TaskStarted.Add(d)
+		if p.now.Before(end) {
+			return p.wait(run, waitTest, end)
+		}
+		run.TestStart, run.TestEnd = run.TaskStarted, end
+		return done(stages.ResultPass, "test time over")
+	}
+	if r := p.takeReport(func(r *Report) bool { return r.Kind == ReportTest && r.Run == run.ID }); r != nil {
+		run.TestStart, run.TestEnd = r.Start, r.End
+		if run.TestStart.IsZero() {
+			run.TestStart = run.TaskStarted
+		}
+		if run.TestEnd.IsZero() {
+			run.TestEnd = r.Received
+		}
+		return done(r.Result, "test reported "+r.Result)
+	}
+	deadline := run.TaskStarted.Add(p.r.opts.Timeout)
+	if !p.now.Before(deadline) {
+		return done(stages.ResultFail, fmt.Sprintf("no test report for run %s within %s", run.ID, p.r.opts.Timeout))
+	}
+	return p.wait(run, waitTest, deadline)
+}
+
+// evaluate runs the quality gate over the test window, or over the
+// timeframe after the deployment, never judging the previous version.
+func (p *pass) evaluate(ctx context.Context, slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	window := evaluator.Window{Start: run.TestStart, End: run.TestEnd}
+	if run.TestEnd.IsZero() {
+		tf := DefaultTimeframe
+		if s := task.Property("timeframe"); s != "" {
+			if d, err := time.ParseDuration(s); err == nil {
+				tf = d
+			}
+		}
+		start := run.DeployedAt
+		if start.IsZero() || start.Before(run.TaskStarted.Add(-tf)) {
+			start = run.TaskStarted.Add(-tf)
+			if !run.DeployedAt.IsZero() && start.Before(run.DeployedAt) {
+				start = run.DeployedAt
+			}
+		}
+		window = evaluator.Window{Start: start, End: start.Add(tf)}
+		if p.now.Before(window.End) {
+			return p.wait(run, waitWindow, window.End), nil
+		}
+	}
+	slo, file := proj.SLO(slot.Service, slot.Stage)
+	if slo == nil {
+		return done(stages.ResultPass, "no SLO: the gate passes with score 0 (Keptn's rule)"), nil
+	}
+	content, err := p.store.ReadFile(hashOf(run.Candidate), file)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), slot.Stage, slot.Service, 0)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	e := &evaluator.Evaluator{Querier: p.r.querier(), Now: func() time.Time { return p.now }}
+	rec := e.Evaluate(ctx, evaluator.Request{
+		Placeholders: evaluator.Placeholders{
+			Project: proj.Name, Stage: slot.Stage, Service: slot.Service,
+			Deployment: proj.DeploymentName(slot.Stage), Window: window, Filter: slo.Filter,
+		},
+		SLO: slo, SLOSource: evaluator.SLOSource{File: file, Commit: run.Candidate, Content: string(content)},
+		Indicators: proj.SLIs(slot.Service, slot.Stage), History: evaluator.AsPrevious(records),
+	})
+	rec.Commit, rec.Candidate, rec.Run = run.StageCommit, run.Candidate, run.ID
+	if rec.Commit == "" {
+		rec.Commit = run.Candidate
+	}
+	rec.ID = evaluator.NewID(p.now, run.ID)
+	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
+		return taskOutcome{}, err
+	}
+	p.r.opts.Metrics.observeEvaluation(slot.Stage, rec.Result)
+	score := rec.Score
+	run.Score = &score
+	slot.Gate = &Gate{Candidate: run.Candidate, Run: run.ID, Result: rec.Result, Score: rec.Score, At: p.now}
+	msg := "score " + fmtScore(rec.Score)
+	if rec.Message != "" {
+		msg += ": " + rec.Message
+	}
+	return done(rec.Result, msg), nil
+}
+
+// errNoPrometheus is the reason of every value when no SLI source is set.
+var errNoPrometheus = errors.New("no Prometheus is configured (--prometheus-url)")
+
+type noQuerier struct{}
+
+func (noQuerier) Query(context.Context, string, time.Time) (float64, error) {
+	return 0, errNoPrometheus
+}
+
+func (r *Reconciler) querier() evaluator.Querier {
+	if r.opts.Querier == nil {
+		return noQuerier{}
+	}
+	return r.opts.Querier
+}
+
+// approve applies the approval task: automatic, or manual through a
+// proposal branch whose merge into the stage branch is the approval. A
+// failed gate is never approved.
+func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	results := map[string]string{"gate": run.Gate}
+	for k, v := range run.Results {
+		results[k] = v
+	}
+	verdict := worst(results)
+	if verdict == stages.ResultFail {
+		return done(stages.ResultFail, "a failed gate is never approved"), nil
+	}
+	mode := task.Property(verdict)
+	if mode != "manual" {
+		return done(stages.ResultPass, "approved automatically ("+verdict+")"), nil
+	}
+	stageRef := p.store.StageRef(slot.Stage)
+	proposal := p.store.FerryRef("proposals/" + slot.Stage + "/" + slot.Service)
+	if run.Waiting != waitApproval {
+		p.batch.SetRef(proposal, p.batch.Tip(stageRef))
+		c, err := p.commitDeployment(proposal, slot, run, proj)
+		if err != nil {
+			return done(stages.ResultFail, err.Error()), nil
+		}
+		p.progress(run.Candidate, fmt.Sprintf("%s: waiting for approval of %s: merge %s (%s) into %s",
+			slot.Stage, slot.Service, proposal, short(c), stageRef))
+		return p.wait(run, waitApproval, run.TaskStarted.Add(p.r.opts.Timeout)), nil
+	}
+	c, err := p.findRunCommit(stageRef, run.ID)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	if c != "" {
+		run.StageCommit = c
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(stages.ResultPass, "approved: the proposal was merged"), nil
+	}
+	if p.batch.Tip(proposal).IsZero() {
+		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
+	}
+	if !p.now.Before(run.Until) {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(stages.ResultFail, "no approval within "+p.r.opts.Timeout.String()), nil
+	}
+	return waiting(), nil
+}
+
+// rollback restores the stage's last released state of the service as a
+// forward commit.
+func (p *pass) rollback(slot *Slot, run *Run) (taskOutcome, error) {
+	stageRef := p.store.StageRef(slot.Stage)
+	dir := path.Join(stages.ServicesDir, slot.Service)
+	edits := []gitstore.Edit{gitstore.Delete(dir)}
+	to := "nothing (no release yet)"
+	if rel := slot.Released; rel != nil {
+		files, err := p.batch.ReadDir(hashOf(rel.StageCommit), dir)
+		if err != nil && !gitstore.IsNotFound(err) {
+			return taskOutcome{}, err
+		}
+		for name, data := range files {
+			edits = append(edits, gitstore.Put(dir+"/"+name, data))
+		}
+		to = rel.Pin
+		if to == "" {
+			to = short(rel.Candidate)
+		}
+	}
+	if p.batch.Tip(stageRef).IsZero() {
+		return done(stages.ResultPass, "nothing to roll back"), nil
+	}
+	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
+		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, short(run.Candidate), slot.Stage, run.ID),
+		Trailers: p.trailers(slot, run, "rollback"),
+		Edits:    edits,
+	})
+	if errors.Is(err, gitstore.ErrNoChange) {
+		return done(stages.ResultPass, "already at the last release"), nil
+	}
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	p.progress(run.Candidate, fmt.Sprintf("%s: rolled %s back to %s (%s)", slot.Stage, slot.Service, to, short(c.String())))
+	return done(stages.ResultPass, "rolled back to "+to), nil
+}
+
+// external waits for the report of a task ferry does not run itself.
+func (p *pass) external(run *Run, task *stages.Task) taskOutcome {
+	if r := p.takeReport(func(r *Report) bool { return r.Kind == ReportTask && r.Run == run.ID && r.Task == task.Name }); r != nil {
+		return done(r.Result, "reported "+r.Result)
+	}
+	deadline := run.TaskStarted.Add(p.r.opts.Timeout)
+	if !p.now.Before(deadline) {
+		return done(stages.ResultFail, fmt.Sprintf("no report for task %s of run %s within %s", task.Name, run.ID, p.r.opts.Timeout))
+	}
+	return p.wait(run, waitReport, deadline)
+}
+
+// takeReport consumes the oldest report that matches.
+func (p *pass) takeReport(match func(*Report) bool) *Report {
+	for _, r := range p.reports {
+		if !p.consumed[r.file] && match(r) {
+			p.consumed[r.file] = true
+			return r
+		}
+	}
+	return nil
+}
+
+func hashOf(s string) gitstore.Hash { return gitstore.NewHash(s) }
