@@ -1,0 +1,123 @@
+package reconciler_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrycd/ferry/internal/gittest"
+)
+
+func TestInvalidSLOFailsClosed(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	bad := gittest.CommitFiles(t, w.dir, "main", "bump with a broken SLO", gittest.Files{
+		"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n"),
+		"services/carts/slo.yaml": gittest.Text("spec_version: '1.0'\nobjectives:\n  - sli: response_time\n    pass: [{criteria: ['<=fast']}]\ntotal_score: {pass: '90%'}\n"),
+	})
+	w.settle(time.Hour)
+	for _, stage := range []string{"dev", "staging", "production"} {
+		if img := w.image(stage); img != "carts:0.11.1" {
+			t.Errorf("%s runs %q: an invalid commit was delivered", stage, img)
+		}
+	}
+	status := w.git("show", "ferry/status:STATUS.md")
+	if !strings.Contains(status, "Stalled") || !strings.Contains(status, "services/carts/slo.yaml:4:24") {
+		t.Errorf("STATUS.md does not explain the stall:\n%s", status)
+	}
+	if _, err := gittest.TryGit(w.dir, "notes", "--ref=ferry", "show", bad); err == nil {
+		t.Errorf("the invalid commit got progress notes")
+	}
+	// The fix is a new candidate and goes through.
+	gittest.CommitFiles(t, w.dir, "main", "fix the SLO", gittest.Files{
+		"services/carts/slo.yaml": gittest.Text("spec_version: '1.0'\nobjectives:\n  - sli: response_time\n    pass: [{criteria: ['<=500']}]\ntotal_score: {pass: '90%'}\n"),
+	})
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after the fix", img)
+	}
+	if status := w.git("show", "ferry/status:STATUS.md"); strings.Contains(status, "Stalled") {
+		t.Errorf("still stalled after the fix:\n%s", status)
+	}
+}
+
+func threeBumps(t *testing.T, concurrency string) *world {
+	w := newWorld(t, "promote.txtar")
+	if concurrency != "" {
+		gittest.CommitFiles(t, w.dir, "main", "dev takes the latest", gittest.Files{"ferry.yaml": gittest.Text("settle: 10s\nstages:\n  dev:\n    concurrency: " + concurrency + "\n")})
+	}
+	w.settle(time.Hour)
+	for _, v := range []string{"0.12.0", "0.12.1", "0.12.2"} {
+		w.bump("carts:" + v)
+	}
+	w.settle(3 * time.Hour)
+	return w
+}
+
+func TestQueueRunsEveryCandidateInOrder(t *testing.T) {
+	w := threeBumps(t, "")
+	want := []string{
+		"deploy carts image=carts:0.11.1 to dev", "deploy carts image=carts:0.12.0 to dev",
+		"deploy carts image=carts:0.12.1 to dev", "deploy carts image=carts:0.12.2 to dev",
+	}
+	if diff := cmp.Diff(want, w.log("stage/dev")); diff != "" {
+		t.Errorf("stage/dev (-want +got):\n%s", diff)
+	}
+	if img := w.image("production"); img != "carts:0.12.2" {
+		t.Errorf("production runs %q", img)
+	}
+}
+
+func TestLatestSupersedesWaitingCandidates(t *testing.T) {
+	w := threeBumps(t, "latest")
+	want := []string{"deploy carts image=carts:0.11.1 to dev", "deploy carts image=carts:0.12.2 to dev"}
+	if diff := cmp.Diff(want, w.log("stage/dev")); diff != "" {
+		t.Errorf("stage/dev (-want +got):\n%s", diff)
+	}
+	runs := w.git("show", "ferry/status:runs/dev/carts.yaml")
+	if strings.Count(runs, "superseded") == 0 || !strings.Contains(runs, "- r") {
+		t.Errorf("superseded candidates are not recorded:\n%s", runs)
+	}
+	first := strings.TrimSpace(w.git("log", "--format=%H", "-n", "1", "--skip", "2", "main"))
+	if note := w.git("notes", "--ref=ferry", "show", first); !strings.Contains(note, "superseded by") {
+		t.Errorf("the superseded candidate's note:\n%s", note)
+	}
+	if img := w.image("production"); img != "carts:0.12.2" {
+		t.Errorf("production runs %q", img)
+	}
+}
+
+func TestManualApprovalByMergingTheProposal(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	// A warning in staging needs a person to approve production.
+	w.latency["staging/carts:0.11.2"] = 700
+	w.bump("carts:0.11.2")
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.1" {
+		t.Fatalf("production runs %q before the approval", img)
+	}
+	proposal := w.git("rev-parse", "ferry/proposals/production/carts")
+	if subj := w.git("log", "-1", "--format=%s", proposal); subj != "deploy carts image=carts:0.11.2 to production" {
+		t.Fatalf("proposal commit %q", subj)
+	}
+	// The approver merges the proposal into the stage branch.
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, "", "clone", "--quiet", w.dir, work)
+	gittest.Git(t, work, "checkout", "--quiet", "stage/production")
+	gittest.Git(t, work, "merge", "--quiet", "--no-ff", "-m", "Approve carts 0.11.2", "origin/ferry/proposals/production/carts")
+	gittest.Git(t, work, "push", "--quiet", "origin", "stage/production")
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after the approval", img)
+	}
+	if _, err := gittest.TryGit(w.dir, "rev-parse", "--verify", "ferry/proposals/production/carts"); err == nil {
+		t.Errorf("the merged proposal branch is still there")
+	}
+	if n := strings.Count(strings.Join(w.log("stage/production"), "\n"), "deploy carts image=carts:0.11.2"); n != 1 {
+		t.Errorf("the approved deployment was committed %d times", n)
+	}
+}
