@@ -25,7 +25,7 @@ type taskOutcome struct {
 	msg    string
 }
 
-func waiting() taskOutcome                 { return taskOutcome{wait: true} }
+func waiting() taskOutcome                { return taskOutcome{wait: true} }
 func done(result, msg string) taskOutcome { return taskOutcome{result: result, msg: msg} }
 
 // advance moves a slot as far as it can go in this pass.

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/reconciler"
+)
+
+type runFlags struct {
+	repo    repoFlags
+	prom    evaluator.PrometheusOptions
+	listen  string
+	poll    time.Duration
+	timeout time.Duration
+	server  reconciler.ServerOptions
+	verbose int
+}
+
+func newRun() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run --repo URL",
+		Short: "Reconcile a project: carry every pin bump through the stages by commits",
+		Long: `Run watches a repository and carries every candidate through the stages of its
+shipyard by commits to the stage branches, recording everything on ferry/status
+and in notes. Passes run on a poll (a ref advertisement; a fetch only when
+something moved), on push webhooks at /hooks/git, on reports at
+/api/v1/reports and when a wait ends. It serves /metrics, /healthz and /readyz.
+
+Secrets come from files or the environment: FERRY_GIT_TOKEN (or
+--git-token-file), --report-token-file, --webhook-secret-file,
+--prometheus-bearer-token-file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.repo.opts.URL == "" {
+				return usageError("--repo is required")
+			}
+			if f.repo.opts.Dir == "" {
+				return usageError("--state-dir is required: the mirror survives restarts there")
+			}
+			return f.run(cmd.Context(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	f.repo.bind(fs)
+	fs.StringVar(&f.prom.URL, "prometheus-url", "", "Prometheus HTTP API for quality gates")
+	fs.StringVar(&f.prom.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
+	fs.StringVar(&f.prom.BasicAuthUser, "prometheus-user", "", "basic auth user for Prometheus")
+	fs.StringVar(&f.prom.BasicAuthPasswordFile, "prometheus-password-file", "", "file holding the basic auth password for Prometheus")
+	fs.StringVar(&f.prom.CAFile, "prometheus-ca-file", "", "PEM bundle of certificate authorities for Prometheus")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the HTTP endpoints")
+	fs.DurationVar(&f.poll, "poll-interval", 30*time.Second, "how often to ask the remote for its refs")
+	fs.DurationVar(&f.timeout, "timeout", reconciler.DefaultTimeout, "timeout of every wait without one of its own")
+	fs.StringVar(&f.server.ReportTokenFile, "report-token-file", "", "file holding the bearer token of /api/v1/reports")
+	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
+	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
+	return cmd
+}
+
+func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int, error) }) error {
+	log := funcr.New(func(prefix, args string) {
+		_, _ = fmt.Fprintln(stderr, time.Now().UTC().Format(time.RFC3339), prefix, args)
+	}, funcr.Options{Verbosity: f.verbose})
+	if err := os.MkdirAll(f.repo.opts.Dir, 0o700); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	s, cleanup, err := f.repo.openStore()
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer cleanup()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: reconciler.NewMetrics(reg)}
+	if f.prom.URL != "" {
+		q, err := evaluator.NewPrometheus(f.prom)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		opts.Querier = q
+	}
+	r, err := reconciler.New(opts)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	loop := reconciler.NewLoop(r, f.poll)
+	f.server.Gatherer = reg
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
+	}
+	srv := &http.Server{Handler: reconciler.Handler(loop, f.server), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
+	err = loop.Run(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}

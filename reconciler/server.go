@@ -1,0 +1,132 @@
+package reconciler
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// ServerOptions configure ferry's HTTP endpoints.
+type ServerOptions struct {
+	// ReportTokenFile holds the bearer token of POST /api/v1/reports.
+	// Without one, reports are refused.
+	ReportTokenFile string
+	// WebhookSecretFile holds the secret of push webhooks at /hooks/git:
+	// GitHub and Gitea sign bodies with it (HMAC-SHA256), GitLab sends it
+	// as X-Gitlab-Token, Bitbucket Server signs like GitHub. Without one,
+	// webhooks are refused.
+	WebhookSecretFile string
+	// Gatherer serves /metrics. Default the default registry.
+	Gatherer prometheus.Gatherer
+}
+
+// Handler serves /healthz, /readyz, /metrics, /api/v1/reports and
+// /hooks/git for a loop.
+func Handler(l *Loop, opts ServerOptions) http.Handler {
+	if opts.Gatherer == nil {
+		opts.Gatherer = prometheus.DefaultGatherer
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if ok, why := l.Ready(); !ok {
+			http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("POST /api/v1/reports", func(w http.ResponseWriter, r *http.Request) {
+		if !bearerOK(r, opts.ReportTokenFile) {
+			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
+			return
+		}
+		var rep Report
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rep); err != nil {
+			http.Error(w, "read report: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := rep.Validate(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := l.R.Report(r.Context(), &rep); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		l.Trigger()
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, "recorded\n")
+	})
+	mux.HandleFunc("POST /hooks/git", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			http.Error(w, "read body", http.StatusBadRequest)
+			return
+		}
+		if !webhookOK(r, body, opts.WebhookSecretFile) {
+			http.Error(w, "the webhook signature or token does not match", http.StatusUnauthorized)
+			return
+		}
+		// What the push was about does not matter: the pass reads Git.
+		l.Trigger()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	return mux
+}
+
+func readSecret(file string) string {
+	if file == "" {
+		return ""
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func bearerOK(r *http.Request, file string) bool {
+	want := readSecret(file)
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return want != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// webhookOK verifies a push webhook from GitHub (X-Hub-Signature-256),
+// Gitea (X-Gitea-Signature), GitLab (X-Gitlab-Token) or Bitbucket Server
+// (X-Hub-Signature with sha256=).
+func webhookOK(r *http.Request, body []byte, file string) bool {
+	secret := readSecret(file)
+	if secret == "" {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	sum := hex.EncodeToString(mac.Sum(nil))
+	for _, h := range []string{"X-Hub-Signature-256", "X-Hub-Signature"} {
+		if v, ok := strings.CutPrefix(r.Header.Get(h), "sha256="); ok {
+			return hmac.Equal([]byte(v), []byte(sum))
+		}
+	}
+	if v := r.Header.Get("X-Gitea-Signature"); v != "" {
+		return hmac.Equal([]byte(v), []byte(sum))
+	}
+	if v := r.Header.Get("X-Gitlab-Token"); v != "" {
+		return subtle.ConstantTimeCompare([]byte(v), []byte(secret)) == 1
+	}
+	return false
+}
