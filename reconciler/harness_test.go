@@ -136,3 +136,8 @@ func (w *world) log(branch string) []string {
 	}
 	return strings.Split(out, "\n")
 }
+
+func contextWithTimeout(tb testing.TB, d time.Duration) (context.Context, context.CancelFunc) {
+	tb.Helper()
+	return context.WithTimeout(context.Background(), d)
+}

@@ -17,6 +17,9 @@ type Metrics struct {
 	pushes       *prometheus.CounterVec
 	pushBytes    prometheus.Counter
 	gitUp        prometheus.Gauge
+	fetches      *prometheus.CounterVec
+	deployments  *prometheus.CounterVec
+	queued       *prometheus.GaugeVec
 }
 
 // NewMetrics registers the loop's metrics.
@@ -42,7 +45,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ferry_gitstore_remote_up", Help: "1 when the last fetch reached the remote.",
 		}),
 	}
-	reg.MustRegister(m.passDuration, m.transitions, m.evaluations, m.pushes, m.pushBytes, m.gitUp)
+	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_gitstore_fetches_total", Help: "Fetches by outcome: idle (no ref moved), transferred, moved (refs only), error.",
+	}, []string{"result"})
+	m.deployments = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_reconciler_promotions_total", Help: "Deployment commits by stage.",
+	}, []string{"stage"})
+	m.queued = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ferry_reconciler_queue_length", Help: "Runs waiting to start, by stage.",
+	}, []string{"stage"})
+	reg.MustRegister(m.passDuration, m.transitions, m.evaluations, m.pushes, m.pushBytes, m.gitUp, m.fetches, m.deployments, m.queued)
 	return m
 }
 
@@ -86,4 +98,45 @@ func (m *Metrics) observeEvaluation(stage, result string) {
 		return
 	}
 	m.evaluations.WithLabelValues(stage, result).Inc()
+}
+
+func (m *Metrics) observeFetch(res gitstore.FetchResult, err error) {
+	if m == nil {
+		return
+	}
+	switch {
+	case err != nil:
+		m.fetches.WithLabelValues("error").Inc()
+		if gitstore.IsTransient(err) {
+			m.gitUp.Set(0)
+		}
+		return
+	case res.Transferred:
+		m.fetches.WithLabelValues("transferred").Inc()
+	case len(res.Moved) > 0:
+		m.fetches.WithLabelValues("moved").Inc()
+	default:
+		m.fetches.WithLabelValues("idle").Inc()
+	}
+	m.gitUp.Set(1)
+}
+
+func (m *Metrics) observeDeployment(stage string) {
+	if m == nil {
+		return
+	}
+	m.deployments.WithLabelValues(stage).Inc()
+}
+
+func (m *Metrics) observeQueues(st *State) {
+	if m == nil {
+		return
+	}
+	per := map[string]int{}
+	for _, s := range st.Slots {
+		per[s.Stage] += len(s.Queue)
+	}
+	for stage, n := range per {
+		m.queued.WithLabelValues(stage).Set(float64(n))
+	}
 }

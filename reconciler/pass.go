@@ -30,6 +30,8 @@ type pass struct {
 	mainTip   gitstore.Hash
 
 	transitions int
+	// after holds measurements to record once the push succeeded.
+	after []func(*Metrics)
 }
 
 func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
@@ -73,6 +75,7 @@ func (p *pass) compute(ctx context.Context) error {
 			return err
 		}
 	}
+	p.r.opts.Metrics.observeQueues(p.state)
 	return p.writeState()
 }
 

@@ -60,6 +60,15 @@ type Reconciler struct {
 
 	mu       sync.Mutex // one pass at a time
 	projects map[gitstore.Hash]*loadedProject
+	// idle remembers the snapshot of the last pass that had nothing to
+	// push and when its first wait ends: the same refs before that time
+	// give the same (empty) result, so the pass stops after the fetch.
+	idle *idlePass
+}
+
+type idlePass struct {
+	snap gitstore.Snapshot
+	next time.Time
 }
 
 type loadedProject struct {
@@ -102,9 +111,15 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	var res PassResult
 	for res.Attempts < maxPushAttempts {
 		fr, err := r.opts.Store.Fetch(ctx)
+		r.opts.Metrics.observeFetch(fr, err)
 		if err != nil {
 			return res, fmt.Errorf("fetch: %w", err)
 		}
+		if r.stillIdle(fr.Snapshot) {
+			res.Next = r.idle.next
+			return res, nil
+		}
+		r.idle = nil
 		p, err := r.newPass(fr.Snapshot)
 		if err != nil {
 			return res, err
@@ -114,6 +129,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		}
 		res.Transitions, res.Next = p.transitions, p.next
 		if p.batch.Empty() {
+			r.idle = &idlePass{snap: fr.Snapshot, next: p.next}
 			return res, nil
 		}
 		res.Attempts++
@@ -122,6 +138,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		if err == nil {
 			res.Pushed = true
 			p.logTransitions(r.opts.Log)
+			for _, f := range p.after {
+				f(r.opts.Metrics)
+			}
 			return res, nil
 		}
 		if !gitstore.IsStale(err) {
@@ -130,6 +149,15 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		r.opts.Log.V(1).Info("ref moved during pass, recomputing", "attempt", res.Attempts)
 	}
 	return res, fmt.Errorf("push: %d attempts in a row found a ref moved", maxPushAttempts)
+}
+
+// stillIdle reports whether nothing can have changed since the last idle
+// pass: the same refs, and no wait has ended.
+func (r *Reconciler) stillIdle(snap gitstore.Snapshot) bool {
+	if r.idle == nil || !r.idle.snap.Equal(snap) {
+		return false
+	}
+	return r.idle.next.IsZero() || r.opts.Now().Before(r.idle.next)
 }
 
 // project returns the project at a main commit, parsed once per commit.

@@ -32,6 +32,7 @@ func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.T
 				return done(stages.ResultFail, err.Error()), nil
 			}
 			run.StageCommit = c
+			p.after = append(p.after, func(m *Metrics) { m.observeDeployment(slot.Stage) })
 			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, short(c)))
 		}
 		settle := proj.Config.SettleTime()
@@ -244,7 +245,7 @@ func (p *pass) evaluate(ctx context.Context, slot *Slot, run *Run, proj *stages.
 	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
 		return taskOutcome{}, err
 	}
-	p.r.opts.Metrics.observeEvaluation(slot.Stage, rec.Result)
+	p.after = append(p.after, func(m *Metrics) { m.observeEvaluation(slot.Stage, rec.Result) })
 	score := rec.Score
 	run.Score = &score
 	slot.Gate = &Gate{Candidate: run.Candidate, Run: run.ID, Result: rec.Result, Score: rec.Score, At: p.now}
