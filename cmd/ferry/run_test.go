@@ -98,6 +98,14 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 	if st.code != 0 || !strings.Contains(st.stdout, "production  carts") || !strings.Contains(st.stdout, "image=carts:0.11.2") {
 		t.Errorf("ferry status: exit %d\n%s%s", st.code, st.stdout, st.stderr)
 	}
+	hist := ferry(t, "", "history", "carts", "--repo", url, "--stage", "production")
+	if hist.code != 0 || strings.Count(hist.stdout, "deployment") != 2 || !strings.Contains(hist.stdout, "deploy carts image=carts:0.11.2 to production") {
+		t.Errorf("ferry history: exit %d\n%s%s", hist.code, hist.stdout, hist.stderr)
+	}
+	staging := ferry(t, "", "history", "carts", "--repo", url, "--stage", "staging", "-o", "json")
+	if !strings.Contains(staging.stdout, `"verdict": "pass 100"`) {
+		t.Errorf("ferry history shows no verdict for staging:\n%s", staging.stdout)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
