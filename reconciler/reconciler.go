@@ -94,6 +94,8 @@ type PassResult struct {
 	Next time.Time
 	// Attempts counts the pushes tried (more than one after a ref moved).
 	Attempts int
+	// Bytes counts the pack bytes pushed.
+	Bytes int64
 }
 
 // Pass fetches, computes every transition and pushes them atomically. When
@@ -136,7 +138,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		pr, err := r.opts.Store.Push(ctx, p.batch)
 		r.opts.Metrics.observePush(pr, err)
 		if err == nil {
-			res.Pushed = true
+			res.Pushed, res.Bytes = true, pr.Bytes
 			p.logTransitions(r.opts.Log)
 			for _, f := range p.after {
 				f(r.opts.Metrics)

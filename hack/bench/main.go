@@ -23,6 +23,9 @@ type config struct {
 	perCommitN  int
 	window      int
 	evaluations int
+	services    int
+	history100k int
+	hooks       int
 }
 
 func main() {
@@ -44,6 +47,9 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.readLong, "read-long", 100000, "commits of history of the long read repository")
 	fs.IntVar(&c.readOps, "read-ops", 20000, "reads per repository in the read benchmark")
 	fs.IntVar(&c.evaluations, "evaluations", 1000, "evaluations in the evaluator benchmark")
+	fs.IntVar(&c.services, "services", 1000, "services in the loop benchmarks")
+	fs.IntVar(&c.history100k, "loop-history", 100000, "commits on main in the long idle-pass benchmark")
+	fs.IntVar(&c.hooks, "hooks", 50, "webhook pushes in the webhook benchmark")
 	fs.IntVar(&c.window, "window", 0, "gitstore's pack delta window (0: its default)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -80,6 +86,9 @@ func run(ctx context.Context, args []string) error {
 		{"gitstore-write", benchWrite},
 		{"gitstore-read", benchRead},
 		{"evaluator", benchEvaluate},
+		{"loop-idle", benchIdle},
+		{"loop-wave", benchWave},
+		{"loop-webhook", benchWebhook},
 	}
 	for _, b := range benches {
 		if !re.MatchString(b.name) {
