@@ -28,6 +28,10 @@ type ServerOptions struct {
 	// as X-Gitlab-Token, Bitbucket Server signs like GitHub. Without one,
 	// webhooks are refused.
 	WebhookSecretFile string
+	// ReportToken and WebhookSecret are the same secrets given as values
+	// (from the environment); the files win when both are set.
+	ReportToken   string
+	WebhookSecret string
 	// Gatherer serves /metrics. Default the default registry.
 	Gatherer prometheus.Gatherer
 }
@@ -49,7 +53,7 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /api/v1/reports", func(w http.ResponseWriter, r *http.Request) {
-		if !bearerOK(r, opts.ReportTokenFile) {
+		if !bearerOK(r, secretOf(opts.ReportTokenFile, opts.ReportToken)) {
 			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
 			return
 		}
@@ -78,7 +82,7 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 			http.Error(w, "read body", http.StatusBadRequest)
 			return
 		}
-		if !webhookOK(r, body, opts.WebhookSecretFile) {
+		if !webhookOK(r, body, secretOf(opts.WebhookSecretFile, opts.WebhookSecret)) {
 			http.Error(w, "the webhook signature or token does not match", http.StatusUnauthorized)
 			return
 		}
@@ -89,9 +93,11 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 	return mux
 }
 
-func readSecret(file string) string {
+// secretOf reads a secret from its file (again on every request, so that a
+// rotated secret applies at once), else returns the value.
+func secretOf(file, value string) string {
 	if file == "" {
-		return ""
+		return strings.TrimSpace(value)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -100,8 +106,7 @@ func readSecret(file string) string {
 	return strings.TrimSpace(string(b))
 }
 
-func bearerOK(r *http.Request, file string) bool {
-	want := readSecret(file)
+func bearerOK(r *http.Request, want string) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return want != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
@@ -109,8 +114,7 @@ func bearerOK(r *http.Request, file string) bool {
 // webhookOK verifies a push webhook from GitHub (X-Hub-Signature-256),
 // Gitea (X-Gitea-Signature), GitLab (X-Gitlab-Token) or Bitbucket Server
 // (X-Hub-Signature with sha256=).
-func webhookOK(r *http.Request, body []byte, file string) bool {
-	secret := readSecret(file)
+func webhookOK(r *http.Request, body []byte, secret string) bool {
 	if secret == "" {
 		return false
 	}

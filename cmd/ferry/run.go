@@ -41,8 +41,8 @@ something moved), on push webhooks at /hooks/git, on reports at
 /api/v1/reports and when a wait ends. It serves /metrics, /healthz and /readyz.
 
 Secrets come from files or the environment: FERRY_GIT_TOKEN (or
---git-token-file), --report-token-file, --webhook-secret-file,
---prometheus-bearer-token-file.`,
+--git-token-file), FERRY_REPORT_TOKEN (or --report-token-file),
+FERRY_WEBHOOK_SECRET (or --webhook-secret-file), --prometheus-bearer-token-file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.repo.opts.URL == "" {
@@ -98,6 +98,8 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	}
 	loop := reconciler.NewLoop(r, f.poll)
 	f.server.Gatherer = reg
+	f.server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
+	f.server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
