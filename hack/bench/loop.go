@@ -196,8 +196,10 @@ func benchWebhook(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	backend := &cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"), Root: "/",
-		Env: append(gitEnv(), "GIT_PROJECT_ROOT="+c.workDir, "GIT_HTTP_EXPORT_ALL=1")}
+	backend := &cgi.Handler{
+		Path: filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"), Root: "/",
+		Env: append(gitEnv(), "GIT_PROJECT_ROOT="+c.workDir, "GIT_HTTP_EXPORT_ALL=1"),
+	}
 	srv := httptest.NewServer(backend)
 	defer srv.Close()
 	clk := &clock{t: time.Now()}
