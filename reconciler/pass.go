@@ -47,10 +47,7 @@ func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	p.state = st
-	p.before = map[string]string{}
-	for k, slot := range st.Slots {
-		p.before[k] = string(marshalYAML(slot))
-	}
+	p.before = st.raw
 	if p.reports, err = loadReports(s.Reader, status); err != nil {
 		return nil, fmt.Errorf("read reports: %w", err)
 	}

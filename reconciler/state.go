@@ -41,6 +41,8 @@ type State struct {
 	Error string `yaml:"error,omitempty"`
 	// Slots are the (stage, service) pairs, by "stage/service".
 	Slots map[string]*Slot `yaml:"-"`
+	// raw holds each slot's file as read, to write back only what changed.
+	raw map[string]string
 }
 
 // Slot is the state of one service in one stage.
@@ -98,6 +100,9 @@ type Run struct {
 	Until   time.Time `yaml:"until,omitempty"`
 	// StageCommit is the deployment commit of this run.
 	StageCommit string    `yaml:"stageCommit,omitempty"`
+	// Proposed is set once the deployment was proposed for approval: its
+	// commit then reaches the stage branch through a person's merge.
+	Proposed bool `yaml:"proposed,omitempty"`
 	DeployedAt  time.Time `yaml:"deployedAt,omitempty"`
 	// TestStart and TestEnd are the test window.
 	TestStart time.Time `yaml:"testStart,omitempty"`
@@ -121,7 +126,7 @@ func slotPath(stage, svc string) string { return path.Join(runsDir, stage, svc+"
 // loadState reads the loop's state at the ferry/status commit status (zero:
 // none yet).
 func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
-	st := &State{NextRun: 1, Slots: map[string]*Slot{}}
+	st := &State{NextRun: 1, Slots: map[string]*Slot{}, raw: map[string]string{}}
 	if status.IsZero() {
 		return st, nil
 	}
@@ -129,7 +134,7 @@ func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
 		if err := yaml.Unmarshal(data, st); err != nil {
 			return nil, fmt.Errorf("read %s: %w", stateFile, err)
 		}
-		st.Slots = map[string]*Slot{}
+		st.Slots, st.raw = map[string]*Slot{}, map[string]string{}
 	} else if !gitstore.IsNotFound(err) {
 		return nil, err
 	}
@@ -156,6 +161,7 @@ func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
 				return nil, fmt.Errorf("read %s: %w", slotPath(stage, svc), err)
 			}
 			st.Slots[slotKey(stage, svc)] = &s
+			st.raw[slotKey(stage, svc)] = string(data)
 		}
 	}
 	return st, nil

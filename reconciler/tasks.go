@@ -22,11 +22,16 @@ const maxHistorySearch = 200
 func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
 	stageRef := p.store.StageRef(slot.Stage)
 	if run.StageCommit == "" {
-		if c, err := p.findRunCommit(stageRef, run.ID); err != nil {
-			return taskOutcome{}, err
-		} else if c != "" {
-			run.StageCommit = c // approved through a proposal, or pushed by an earlier pass
-		} else {
+		// A run's deployment commit is pushed with its state, atomically;
+		// only a proposal's commit reaches the branch another way.
+		if run.Proposed {
+			c, err := p.findRunCommit(stageRef, run.ID)
+			if err != nil {
+				return taskOutcome{}, err
+			}
+			run.StageCommit = c
+		}
+		if run.StageCommit == "" {
 			c, err := p.commitDeployment(stageRef, slot, run, proj)
 			if err != nil {
 				return done(stages.ResultFail, err.Error()), nil
@@ -296,6 +301,7 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 		if err != nil {
 			return done(stages.ResultFail, err.Error()), nil
 		}
+		run.Proposed = true
 		p.progress(run.Candidate, fmt.Sprintf("%s: waiting for approval of %s: merge %s (%s) into %s",
 			slot.Stage, slot.Service, proposal, short(c), stageRef))
 		return p.wait(run, waitApproval, run.TaskStarted.Add(p.r.opts.Timeout)), nil
