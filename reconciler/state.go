@@ -99,11 +99,11 @@ type Run struct {
 	Waiting string    `yaml:"waiting,omitempty"`
 	Until   time.Time `yaml:"until,omitempty"`
 	// StageCommit is the deployment commit of this run.
-	StageCommit string    `yaml:"stageCommit,omitempty"`
+	StageCommit string `yaml:"stageCommit,omitempty"`
 	// Proposed is set once the deployment was proposed for approval: its
 	// commit then reaches the stage branch through a person's merge.
-	Proposed bool `yaml:"proposed,omitempty"`
-	DeployedAt  time.Time `yaml:"deployedAt,omitempty"`
+	Proposed   bool      `yaml:"proposed,omitempty"`
+	DeployedAt time.Time `yaml:"deployedAt,omitempty"`
 	// TestStart and TestEnd are the test window.
 	TestStart time.Time `yaml:"testStart,omitempty"`
 	TestEnd   time.Time `yaml:"testEnd,omitempty"`
