@@ -85,20 +85,9 @@ func (r Reader) Exists(commit Hash, p string) (bool, error) {
 // ReadDir returns every file below dir in commit, by path relative to dir.
 // An empty dir means the whole tree. A missing directory is [ErrNotFound].
 func (r Reader) ReadDir(commit Hash, dir string) (map[string][]byte, error) {
-	root, err := r.tree(commit)
+	h, err := r.subtree(commit, dir)
 	if err != nil {
-		return nil, err
-	}
-	h := root
-	if dir != "" {
-		e, err := newMtree(r.src, root).get(dir)
-		if err != nil {
-			return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, err)
-		}
-		if e == nil || e.mode != filemode.Dir {
-			return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, ErrNotFound)
-		}
-		h = e.hash
+		return nil, fmt.Errorf("read dir %q at %s: %w", dir, commit, err)
 	}
 	files := map[string][]byte{}
 	err = r.walkTree(h, "", func(p string, e object.TreeEntry) error {
@@ -247,20 +236,12 @@ func notFound(err error) error {
 // Git's order, without reading their content. A missing directory has no
 // entries.
 func (r Reader) ListDir(commit Hash, dir string) ([]string, error) {
-	root, err := r.tree(commit)
-	if err != nil {
-		return nil, err
+	h, err := r.subtree(commit, dir)
+	if errors.Is(err, errNoDir) {
+		return nil, nil
 	}
-	h := root
-	if dir != "" {
-		e, err := newMtree(r.src, root).get(dir)
-		if err != nil {
-			return nil, fmt.Errorf("list %q at %s: %w", dir, commit, err)
-		}
-		if e == nil || e.mode != filemode.Dir {
-			return nil, nil
-		}
-		h = e.hash
+	if err != nil {
+		return nil, fmt.Errorf("list %q at %s: %w", dir, commit, err)
 	}
 	entries, err := treeEntries(r.src, h)
 	if err != nil {
@@ -272,3 +253,22 @@ func (r Reader) ListDir(commit Hash, dir string) ([]string, error) {
 	}
 	return names, nil
 }
+
+// subtree returns the tree of directory dir in commit ("" for the root).
+func (r Reader) subtree(commit Hash, dir string) (plumbing.Hash, error) {
+	root, err := r.tree(commit)
+	if err != nil || dir == "" {
+		return root, err
+	}
+	e, err := newMtree(r.src, root).get(dir)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if e == nil || e.mode != filemode.Dir {
+		return plumbing.ZeroHash, errNoDir
+	}
+	return e.hash, nil
+}
+
+// errNoDir reports a directory that does not exist in a commit that does.
+var errNoDir = fmt.Errorf("no such directory: %w", ErrNotFound)

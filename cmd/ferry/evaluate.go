@@ -425,16 +425,12 @@ func (f *evaluateFlags) loadRecord(ctx context.Context) (*evaluator.Record, erro
 	if f.repo.opts.URL == "" {
 		return nil, fmt.Errorf("--replay %s: no such file; to replay a commit's record give --repo", f.replay)
 	}
-	s, cleanup, err := f.repo.openStore()
+	s, snap, cleanup, err := f.repo.fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	res, err := s.Fetch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	note, err := s.Note(res.Snapshot.Get(s.NotesRef()), gitstore.NewHash(f.replay))
+	note, err := s.Note(snap.Get(s.NotesRef()), gitstore.NewHash(f.replay))
 	if err != nil {
 		return nil, fmt.Errorf("--replay %s: %w", f.replay, err)
 	}

@@ -45,16 +45,12 @@ main commit, and which gate let it through. No running ferry is needed.`,
 			if output != outputHuman && output != outputJSON {
 				return usageError("-o must be %s or %s", outputHuman, outputJSON)
 			}
-			s, cleanup, err := repo.openStore()
+			s, snap, cleanup, err := repo.fetch(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
 			defer cleanup()
-			res, err := s.Fetch(cmd.Context())
-			if err != nil {
-				return &exitError{code: exitFailed, err: err}
-			}
-			entries, err := serviceHistory(s, res.Snapshot, args[0], stage, limit)
+			entries, err := serviceHistory(s, snap, args[0], stage, limit)
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}

@@ -52,6 +52,20 @@ func (r *repoFlags) read(ctx context.Context) (stages.Files, error) {
 	return stages.Files(files), nil
 }
 
+// fetch opens the mirror and fetches; cleanup closes it.
+func (r *repoFlags) fetch(ctx context.Context) (*gitstore.Store, gitstore.Snapshot, func(), error) {
+	s, cleanup, err := r.openStore()
+	if err != nil {
+		return nil, gitstore.Snapshot{}, nil, err
+	}
+	res, err := s.Fetch(ctx)
+	if err != nil {
+		cleanup()
+		return nil, gitstore.Snapshot{}, nil, err
+	}
+	return s, res.Snapshot, cleanup, nil
+}
+
 // openStore opens the mirror, in a temporary directory unless --state-dir
 // is set; cleanup removes it.
 func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {

@@ -29,16 +29,12 @@ running ferry is needed. -o json prints it as is.`,
 			if output != outputHuman && output != outputJSON {
 				return usageError("-o must be %s or %s", outputHuman, outputJSON)
 			}
-			s, cleanup, err := repo.openStore()
+			s, snap, cleanup, err := repo.fetch(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
 			defer cleanup()
-			res, err := s.Fetch(cmd.Context())
-			if err != nil {
-				return &exitError{code: exitFailed, err: err}
-			}
-			tip := res.Snapshot.Get(s.FerryRef("status"))
+			tip := snap.Get(s.FerryRef("status"))
 			if tip.IsZero() {
 				return &exitError{code: exitFailed, err: fmt.Errorf("%s has no %s branch yet: ferry has not run", s.URL(), s.FerryRef("status"))}
 			}

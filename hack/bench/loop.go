@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -46,44 +45,19 @@ spec:
 // makeProject creates a bare repository whose main holds services
 // services (pin and a one-template chart each) and history commits.
 func makeProject(dir string, services, history int) error {
-	if err := git("", "init", "--quiet", "--bare", "--initial-branch=main", dir); err != nil {
-		return err
-	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Env = dir, gitEnv()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(stdin, 1<<20)
-	for i := range history {
-		msg := fmt.Sprintf("commit %d", i)
-		_, _ = fmt.Fprintf(w, "commit refs/heads/main\ncommitter bench <bench@example.com> %d +0000\ndata %d\n%s\n", 1600000000+i, len(msg), msg)
-		if i == 0 {
-			writeInline(w, "shipyard.yaml", loopShipyard)
-			for s := range services {
-				svc := fmt.Sprintf("svc%04d", s)
-				writeInline(w, "services/"+svc+"/pin.yaml", fmt.Sprintf("image: %s:1.0.0\n", svc))
-				writeInline(w, "services/"+svc+"/chart/Chart.yaml", "apiVersion: v2\nname: "+svc+"\nversion: 0.1.0\n")
-				writeInline(w, "services/"+svc+"/chart/templates/cm.yaml", "kind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {image: {{ .Values.image | quote }}}\n")
-			}
-			continue
+	return fastImport(dir, history, func(w *bufio.Writer, i int) {
+		if i > 0 {
+			writeInline(w, "README.md", fmt.Sprintf("revision %d\n", i))
+			return
 		}
-		writeInline(w, "README.md", fmt.Sprintf("revision %d\n", i))
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	_ = stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git fast-import: %w: %s", err, stderr.String())
-	}
-	return git(dir, "gc", "--quiet")
+		writeInline(w, "shipyard.yaml", loopShipyard)
+		for s := range services {
+			svc := fmt.Sprintf("svc%04d", s)
+			writeInline(w, "services/"+svc+"/pin.yaml", fmt.Sprintf("image: %s:1.0.0\n", svc))
+			writeInline(w, "services/"+svc+"/chart/Chart.yaml", "apiVersion: v2\nname: "+svc+"\nversion: 0.1.0\n")
+			writeInline(w, "services/"+svc+"/chart/templates/cm.yaml", "kind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {image: {{ .Values.image | quote }}}\n")
+		}
+	})
 }
 
 // clock is the benchmark's settable time.

@@ -36,8 +36,23 @@ func gitEnv() []string {
 
 // makeRepo creates a bare repository whose main branch has files files (in
 // 100 directories) and history commits: the first adds every file, each
-// later one changes one of them. It uses git fast-import.
+// later one changes one of them.
 func makeRepo(dir string, files, history int) error {
+	return fastImport(dir, history, func(w *bufio.Writer, i int) {
+		if i == 0 {
+			for f := range files {
+				writeInline(w, filePath(f), fmt.Sprintf("file %d\nversion 0\n", f))
+			}
+			return
+		}
+		f := i % files
+		writeInline(w, filePath(f), fmt.Sprintf("file %d\nversion %d\n", f, i))
+	})
+}
+
+// fastImport creates a bare repository at dir with history commits on
+// main, written by git fast-import; content writes the changes of commit i.
+func fastImport(dir string, history int, content func(w *bufio.Writer, i int)) error {
 	if err := git("", "init", "--quiet", "--bare", "--initial-branch=main", dir); err != nil {
 		return err
 	}
@@ -56,14 +71,7 @@ func makeRepo(dir string, files, history int) error {
 	for i := range history {
 		msg := fmt.Sprintf("commit %d", i)
 		_, _ = fmt.Fprintf(w, "commit refs/heads/main\ncommitter bench <bench@example.com> %d +0000\ndata %d\n%s\n", 1600000000+i, len(msg), msg)
-		if i == 0 {
-			for f := range files {
-				writeInline(w, filePath(f), fmt.Sprintf("file %d\nversion 0\n", f))
-			}
-			continue
-		}
-		f := i % files
-		writeInline(w, filePath(f), fmt.Sprintf("file %d\nversion %d\n", f, i))
+		content(w, i)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -72,8 +80,7 @@ func makeRepo(dir string, files, history int) error {
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("git fast-import: %w: %s", err, stderr.String())
 	}
-	err = git(dir, "gc", "--quiet")
-	return err
+	return git(dir, "gc", "--quiet")
 }
 
 func writeInline(w *bufio.Writer, path, content string) {
