@@ -32,6 +32,8 @@ type pass struct {
 	transitions int
 	// after holds measurements to record once the push succeeded.
 	after []func(*Metrics)
+	// progressLines are the lines for candidates' notes, by candidate.
+	progressLines map[string][]string
 }
 
 func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
@@ -73,6 +75,9 @@ func (p *pass) compute(ctx context.Context) error {
 		}
 	}
 	p.r.opts.Metrics.observeQueues(p.state)
+	if err := p.writeProgress(); err != nil {
+		return err
+	}
 	return p.writeState()
 }
 
@@ -191,15 +196,27 @@ func appendBounded(list []string, s string, max int) []string {
 	return list
 }
 
-// progress appends a line to the note on a candidate commit on main, so
-// that git log --notes=ferry main tells a CI author what happened.
+// progress adds a line to the note on a candidate commit on main, so that
+// git log --notes=ferry main tells a CI author what happened. Lines are
+// gathered during the pass and written once per commit.
 func (p *pass) progress(candidate, line string) {
-	h := gitstore.NewHash(candidate)
-	old, err := p.batch.Note(h)
-	if err != nil && !gitstore.IsNotFound(err) {
-		return
+	if p.progressLines == nil {
+		p.progressLines = map[string][]string{}
 	}
-	p.batch.SetNote(h, append(old, []byte(p.now.Format(time.RFC3339)+" "+line+"\n")...))
+	p.progressLines[candidate] = append(p.progressLines[candidate], p.now.Format(time.RFC3339)+" "+line+"\n")
+}
+
+// writeProgress appends the gathered lines to the candidates' notes.
+func (p *pass) writeProgress() error {
+	for _, candidate := range sortedKeys(p.progressLines) {
+		h := gitstore.NewHash(candidate)
+		old, err := p.batch.Note(h)
+		if err != nil && !gitstore.IsNotFound(err) {
+			return err
+		}
+		p.batch.SetNote(h, append(old, strings.Join(p.progressLines[candidate], "")...))
+	}
+	return nil
 }
 
 func (p *pass) logf(format string, args ...any) {
