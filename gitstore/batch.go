@@ -24,6 +24,10 @@ type Batch struct {
 	tips     map[string]Hash // refs the batch moved, by full name; zero deletes
 	notes    map[Hash][]byte // pending note edits; nil content deletes
 	noteKeys []Hash
+	// roots keeps the trees the batch wrote, loaded, by hash: the next
+	// commit on top of one edits it in place instead of decoding it again,
+	// so a run of commits on one branch costs the size of the edits.
+	roots map[plumbing.Hash]*mtree
 	// Now stamps commits without an explicit time. Default time.Now.
 	Now func() time.Time
 }
@@ -38,6 +42,7 @@ func (s *Store) Begin(snap Snapshot) *Batch {
 		store:  s, base: snap, ov: ov,
 		tips:  map[string]Hash{},
 		notes: map[Hash][]byte{},
+		roots: map[plumbing.Hash]*mtree{},
 		Now:   time.Now,
 	}
 }
@@ -84,7 +89,7 @@ func (b *Batch) Commit(ref string, req CommitRequest) (Hash, error) {
 	if err != nil {
 		return ZeroHash, fmt.Errorf("commit on %s: %w", ref, err)
 	}
-	tree, err := applyEdits(b.ov, baseTree, req.Edits)
+	tree, err := b.editTree(baseTree, req.Edits)
 	if err != nil {
 		return ZeroHash, fmt.Errorf("commit on %s: %w", ref, err)
 	}
@@ -116,7 +121,23 @@ func (b *Batch) parent(ref string) (plumbing.Hash, []Hash, error) {
 // WriteTree applies edits to the tree base (zero for an empty tree) and
 // returns the new tree without committing it.
 func (b *Batch) WriteTree(base Hash, edits []Edit) (Hash, error) {
-	return applyEdits(b.ov, base, edits)
+	return b.editTree(base, edits)
+}
+
+// editTree applies edits to base, reusing the loaded tree when the batch
+// wrote base itself.
+func (b *Batch) editTree(base plumbing.Hash, edits []Edit) (plumbing.Hash, error) {
+	root := b.roots[base]
+	delete(b.roots, base)
+	if root == nil || root.dirty {
+		root = newRoot(b.ov, base)
+	}
+	h, err := applyEditsTo(b.ov, root, edits)
+	if err != nil {
+		return plumbing.ZeroHash, err // root may be half edited: dropped
+	}
+	b.roots[h] = root
+	return h, nil
 }
 
 // CreateCommit writes a commit of tree with the given parents (several for

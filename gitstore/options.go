@@ -40,7 +40,8 @@ type Options struct {
 	// Timeout bounds one fetch or push. Default 2m.
 	Timeout time.Duration
 	// PackWindow is the delta window used when packing objects to push.
-	// Default 10; a negative value sends objects without deltas.
+	// Default 10; a negative value sends objects without deltas. Pushes of
+	// more than 2,000 objects are sent without deltas.
 	PackWindow int
 	// MaxPacks is how many pack files the mirror may accumulate before
 	// [Store.Fetch] consolidates them. Default 64.

@@ -63,6 +63,16 @@ func (o *overlay) treeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
 	return treeEntries(o.EncodedObjectStorer, h)
 }
 
+func (o *overlay) commitTree(h plumbing.Hash) (plumbing.Hash, error) {
+	if _, ok := o.objs[h]; ok {
+		return decodeCommitTree(o, h)
+	}
+	if ct, ok := o.EncodedObjectStorer.(commitTreeSource); ok {
+		return ct.commitTree(h)
+	}
+	return decodeCommitTree(o.EncodedObjectStorer, h)
+}
+
 // put stores raw object content of type t and returns its hash.
 func (o *overlay) put(t plumbing.ObjectType, data []byte) plumbing.Hash {
 	obj := &plumbing.MemoryObject{}

@@ -60,13 +60,18 @@ func (s *Store) push(ctx context.Context, b *Batch) (PushResult, error) {
 	return res, s.record(ups, b.ov, pack)
 }
 
+// maxDeltaObjects is the pack size above which objects are sent without
+// deltas: delta search grows with the window times the objects, and a large
+// batch is better sent sooner than smaller.
+const maxDeltaObjects = 2000
+
 // encodePack packs every object the batch wrote.
 func encodePack(ov *overlay, window int) ([]byte, int, error) {
 	hashes := ov.fresh()
 	if len(hashes) == 0 {
 		return nil, 0, nil
 	}
-	if window < 0 {
+	if window < 0 || len(hashes) > maxDeltaObjects {
 		window = 0
 	}
 	var buf bytes.Buffer

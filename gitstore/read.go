@@ -49,7 +49,19 @@ func (r Reader) Commit(h Hash) (*Commit, error) {
 }
 
 func (r Reader) tree(commit Hash) (plumbing.Hash, error) {
-	c, err := object.GetCommit(r.src, commit)
+	if ct, ok := r.src.(commitTreeSource); ok {
+		return ct.commitTree(commit)
+	}
+	return decodeCommitTree(r.src, commit)
+}
+
+// commitTreeSource is an object store that remembers commits' trees.
+type commitTreeSource interface {
+	commitTree(commit plumbing.Hash) (plumbing.Hash, error)
+}
+
+func decodeCommitTree(src storer.EncodedObjectStorer, commit plumbing.Hash) (plumbing.Hash, error) {
+	c, err := object.GetCommit(src, commit)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", commit, notFound(err))
 	}
@@ -62,14 +74,45 @@ func (r Reader) ReadFile(commit Hash, p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := newMtree(r.src, root).get(p)
+	e, ok, err := lookup(r.src, root, p)
 	if err != nil {
 		return nil, fmt.Errorf("read %q at %s: %w", p, commit, err)
 	}
-	if e == nil || e.mode == filemode.Dir || e.mode == filemode.Submodule {
+	if !ok || e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
 		return nil, fmt.Errorf("read %q at %s: %w", p, commit, ErrNotFound)
 	}
-	return readBlob(r.src, e.hash)
+	return readBlob(r.src, e.Hash)
+}
+
+// lookup finds the entry at path p below tree root, reading only the
+// trees on the path (decoded once per store) and allocating nothing per
+// level.
+func lookup(src storer.EncodedObjectStorer, root plumbing.Hash, p string) (object.TreeEntry, bool, error) {
+	h := root
+	for {
+		name, rest, more := strings.Cut(p, "/")
+		entries, err := treeEntries(src, h)
+		if err != nil {
+			return object.TreeEntry{}, false, err
+		}
+		i := -1
+		for k := range entries {
+			if entries[k].Name == name {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			return object.TreeEntry{}, false, nil
+		}
+		if !more {
+			return entries[i], true, nil
+		}
+		if entries[i].Mode != filemode.Dir {
+			return object.TreeEntry{}, false, nil
+		}
+		h, p = entries[i].Hash, rest
+	}
 }
 
 // Exists reports whether p names a file or directory in commit.
@@ -78,8 +121,8 @@ func (r Reader) Exists(commit Hash, p string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	e, err := newMtree(r.src, root).get(p)
-	return e != nil, err
+	_, ok, err := lookup(r.src, root, p)
+	return ok, err
 }
 
 // ReadDir returns every file below dir in commit, by path relative to dir.
@@ -260,14 +303,14 @@ func (r Reader) subtree(commit Hash, dir string) (plumbing.Hash, error) {
 	if err != nil || dir == "" {
 		return root, err
 	}
-	e, err := newMtree(r.src, root).get(dir)
+	e, ok, err := lookup(r.src, root, dir)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if e == nil || e.mode != filemode.Dir {
+	if !ok || e.Mode != filemode.Dir {
 		return plumbing.ZeroHash, errNoDir
 	}
-	return e.hash, nil
+	return e.Hash, nil
 }
 
 // errNoDir reports a directory that does not exist in a commit that does.

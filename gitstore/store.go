@@ -90,7 +90,7 @@ func (s *Store) openMirror(dir string) error {
 	if err != nil {
 		return fmt.Errorf("open mirror %s: %w", dir, err)
 	}
-	s.objs = &syncStorer{mu: &s.mu, st: s.st, trees: map[plumbing.Hash][]object.TreeEntry{}}
+	s.objs = &syncStorer{mu: &s.mu, st: s.st, trees: map[plumbing.Hash][]object.TreeEntry{}, commits: map[plumbing.Hash]plumbing.Hash{}}
 	s.Reader = Reader{src: s.objs}
 	return nil
 }
@@ -242,6 +242,28 @@ type syncStorer struct {
 	mu    *sync.Mutex
 	st    *filesystem.Storage
 	trees map[plumbing.Hash][]object.TreeEntry // decoded trees; guarded by mu
+	// commits maps commits to their trees; guarded by mu.
+	commits map[plumbing.Hash]plumbing.Hash
+}
+
+func (s *syncStorer) commitTree(h plumbing.Hash) (plumbing.Hash, error) {
+	s.mu.Lock()
+	t, ok := s.commits[h]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := decodeCommitTree(s, h)
+	if err != nil {
+		return t, err
+	}
+	s.mu.Lock()
+	if len(s.commits) >= treeCacheSize {
+		s.commits = map[plumbing.Hash]plumbing.Hash{}
+	}
+	s.commits[h] = t
+	s.mu.Unlock()
+	return t, nil
 }
 
 // treeCacheSize bounds the decoded trees a store keeps; the cache starts

@@ -44,7 +44,7 @@ func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
 	}
 	p.batch.Now = func() time.Time { return p.now }
 	status := snap.Get(p.statusRef)
-	st, err := loadState(s.Reader, status)
+	st, err := loadState(s.Reader, status, r.slots.parse)
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
@@ -236,6 +236,9 @@ func (p *pass) wake(at time.Time) {
 	}
 }
 
+// maxLogLines bounds the transitions a status commit's message lists.
+const maxLogLines = 50
+
 // writeState commits the changed slots, state.yaml, the consumed reports
 // and the dashboards in one commit on ferry/status.
 func (p *pass) writeState() error {
@@ -261,8 +264,12 @@ func (p *pass) writeState() error {
 		gitstore.Put(statusJSON, renderStatusJSON(p.state, p.now)),
 	)
 	msg := fmt.Sprintf("status: %d transition(s)", p.transitions)
-	if len(p.log) > 0 {
-		msg += "\n\n" + strings.Join(p.log, "\n")
+	if n := len(p.log); n > 0 {
+		lines := p.log
+		if n > maxLogLines {
+			lines = append(lines[:maxLogLines:maxLogLines], fmt.Sprintf("… and %d more (runs/ has them all)", n-maxLogLines))
+		}
+		msg += "\n\n" + strings.Join(lines, "\n")
 	}
 	_, err := p.batch.Commit(p.statusRef, gitstore.CommitRequest{Message: msg, Edits: edits})
 	if errors.Is(err, gitstore.ErrNoChange) {

@@ -63,7 +63,8 @@ type Reconciler struct {
 	// idle remembers the snapshot of the last pass that had nothing to
 	// push and when its first wait ends: the same refs before that time
 	// give the same (empty) result, so the pass stops after the fetch.
-	idle *idlePass
+	idle  *idlePass
+	slots slotCache
 }
 
 type idlePass struct {

@@ -124,8 +124,8 @@ func slotKey(stage, svc string) string { return stage + "/" + svc }
 func slotPath(stage, svc string) string { return path.Join(runsDir, stage, svc+".yaml") }
 
 // loadState reads the loop's state at the ferry/status commit status (zero:
-// none yet).
-func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
+// none yet). parse decodes a slot file.
+func loadState(r gitstore.Reader, status gitstore.Hash, parse func([]byte) (*Slot, error)) (*State, error) {
 	st := &State{NextRun: 1, Slots: map[string]*Slot{}, raw: map[string]string{}}
 	if status.IsZero() {
 		return st, nil
@@ -156,11 +156,11 @@ func loadState(r gitstore.Reader, status gitstore.Hash) (*State, error) {
 			if err != nil {
 				return nil, err
 			}
-			var s Slot
-			if err := yaml.Unmarshal(data, &s); err != nil {
+			s, err := parse(data)
+			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", slotPath(stage, svc), err)
 			}
-			st.Slots[slotKey(stage, svc)] = &s
+			st.Slots[slotKey(stage, svc)] = s
 			st.raw[slotKey(stage, svc)] = string(data)
 		}
 	}
@@ -201,4 +201,68 @@ func marshalYAML(v any) []byte {
 		panic(fmt.Sprintf("marshal state: %v", err)) // only plain structs are marshalled
 	}
 	return b
+}
+
+// slotCache keeps parsed slot files by content: most slots do not change
+// between passes, and parsing them is most of a pass's reading.
+type slotCache struct {
+	parsed map[string]*Slot
+}
+
+// maxCachedSlots bounds the cache; it starts over when full.
+const maxCachedSlots = 50000
+
+// parse returns a copy of the slot a file holds, the pass's to change.
+func (c *slotCache) parse(data []byte) (*Slot, error) {
+	if s, ok := c.parsed[string(data)]; ok {
+		return s.clone(), nil
+	}
+	var s Slot
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	if c.parsed == nil || len(c.parsed) >= maxCachedSlots {
+		c.parsed = map[string]*Slot{}
+	}
+	c.parsed[string(data)] = &s
+	return s.clone(), nil
+}
+
+// clone returns a deep copy.
+func (s *Slot) clone() *Slot {
+	c := *s
+	c.Current, c.Last = s.Current.clone(), s.Last.clone()
+	c.Queue = make([]*Run, len(s.Queue))
+	for i, r := range s.Queue {
+		c.Queue[i] = r.clone()
+	}
+	if s.Released != nil {
+		rel := *s.Released
+		c.Released = &rel
+	}
+	if s.Gate != nil {
+		g := *s.Gate
+		c.Gate = &g
+	}
+	c.Superseded = append([]string(nil), s.Superseded...)
+	return &c
+}
+
+// clone returns a deep copy.
+func (r *Run) clone() *Run {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	if r.Results != nil {
+		c.Results = make(map[string]string, len(r.Results))
+		for k, v := range r.Results {
+			c.Results[k] = v
+		}
+	}
+	if r.Score != nil {
+		v := *r.Score
+		c.Score = &v
+	}
+	return &c
 }
