@@ -95,14 +95,12 @@ func TestQueryTimeoutAndServerDown(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "timed out after 200ms") {
 		t.Errorf("slow server: %v", err)
 	}
-	if time.Since(start) > 1500*time.Millisecond {
+	if time.Since(start) > 1900*time.Millisecond { // the server would answer after 2s
 		t.Errorf("the timeout did not cut the query short (%s)", time.Since(start))
 	}
 
-	down := startProm(t, promserver.Options{})
-	url := down.URL
-	_ = down.Close()
-	_, err = querier(t, url, time.Second).Query(context.Background(), "vector(1)", t0)
+	// Port 1 on loopback: nothing listens there, nothing else can take it.
+	_, err = querier(t, "http://127.0.0.1:1", time.Second).Query(context.Background(), "vector(1)", t0)
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("server down: %v", err)
 	}

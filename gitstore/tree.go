@@ -263,11 +263,6 @@ func cleanPath(p string) (string, error) {
 	return p, nil
 }
 
-// applyEdits applies edits to the tree base and returns the new tree.
-func applyEdits(ov *overlay, base plumbing.Hash, edits []Edit) (plumbing.Hash, error) {
-	return applyEditsTo(ov, newRoot(ov, base), edits)
-}
-
 // applyEditsTo applies edits to root, a tree being edited, and writes it.
 func applyEditsTo(ov *overlay, root *mtree, edits []Edit) (plumbing.Hash, error) {
 	for _, e := range edits {
