@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,7 @@ func (s *SLO) validate(d *yamlfile.Doc) {
 
 func (c *Comparison) validate(d *yamlfile.Doc) {
 	check := func(field, val string, allowed ...string) {
-		if val != "" && !contains(allowed, val) {
+		if val != "" && !slices.Contains(allowed, val) {
 			d.Errorf("comparison."+field, "%s must be one of %s, got %q", field, strings.Join(allowed, ", "), val)
 		}
 	}
@@ -222,13 +223,4 @@ func (s *SLO) SLIs() []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

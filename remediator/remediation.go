@@ -3,6 +3,7 @@ package remediator
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -164,7 +165,7 @@ func (a *Action) validate(d *yamlfile.Doc, path string, external []string) {
 			d.Errorf(path+".value", "togglefeature value must map values keys to the values to set, e.g. {EnablePromotion: \"off\"}")
 		}
 	case "":
-		if !contains(external, a.Action) {
+		if !slices.Contains(external, a.Action) {
 			d.Warnf(path+".action", "action %q is not one ferry runs (scaling, togglefeature, rollback, escalate); it runs as an external action completed by a report (list it under remediation.externalActions in ferry.yaml to say so)", a.Action)
 		}
 	}
@@ -190,13 +191,4 @@ func (r *Remediation) Actions(rootCause, title string) []*Action {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

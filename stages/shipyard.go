@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,7 +140,7 @@ func (s *Shipyard) validateHeader(d *yamlfile.Doc) {
 	switch {
 	case s.APIVersion == "":
 		d.Errorf("apiVersion", "missing apiVersion (want spec.keptn.sh/0.2.0 to 0.2.4)")
-	case !ok || !contains(shipyardVersions, v):
+	case !ok || !slices.Contains(shipyardVersions, v):
 		d.Errorf("apiVersion", "unsupported apiVersion %q (want spec.keptn.sh/0.2.0 to 0.2.4)", s.APIVersion)
 	}
 	if s.Kind != "Shipyard" {
@@ -430,13 +431,4 @@ func (t *Task) Delay() time.Duration {
 func (t *Task) Property(key string) string {
 	s, _ := t.Properties[key].(string)
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
