@@ -41,7 +41,7 @@ type Options struct {
 	Timeout time.Duration
 	// PackWindow is the delta window used when packing objects to push.
 	// Default 10; a negative value sends objects without deltas. Pushes of
-	// more than 2,000 objects are sent without deltas.
+	// more than 50,000 objects are sent without deltas.
 	PackWindow int
 	// MaxPacks is how many pack files the mirror may accumulate before
 	// [Store.Fetch] consolidates them. Default 64.

@@ -63,7 +63,7 @@ func (s *Store) push(ctx context.Context, b *Batch) (PushResult, error) {
 // maxDeltaObjects is the pack size above which objects are sent without
 // deltas: delta search grows with the window times the objects, and a large
 // batch is better sent sooner than smaller.
-const maxDeltaObjects = 2000
+const maxDeltaObjects = 50000
 
 // encodePack packs every object the batch wrote.
 func encodePack(ov *overlay, window int) ([]byte, int, error) {
