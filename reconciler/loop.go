@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -105,8 +106,11 @@ func (r *Reconciler) Report(ctx context.Context, rep *Report) error {
 		b := s.Begin(fr.Snapshot)
 		_, err = b.Commit(s.FerryRef("status"), gitstore.CommitRequest{
 			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
-			Edits:   []gitstore.Edit{gitstore.Put(reportPath(rep, attempt), append(data, '\n'))},
+			Edits:   []gitstore.Edit{gitstore.Put(reportPath(rep, data), append(data, '\n'))},
 		})
+		if errors.Is(err, gitstore.ErrNoChange) {
+			return nil // the same report is already recorded
+		}
 		if err != nil {
 			return fmt.Errorf("record report: %w", err)
 		}

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,9 @@ func (r *Report) Validate() error {
 		if r.Commit == "" {
 			errs = append(errs, errors.New("a deployed report needs the stage commit"))
 		}
+		if r.Stage == "" {
+			errs = append(errs, errors.New("a deployed report needs the stage"))
+		}
 	case ReportTest, ReportTask:
 		if r.Run == "" {
 			errs = append(errs, fmt.Errorf("a %s report needs the run id", r.Kind))
@@ -69,9 +73,11 @@ func (r *Report) Validate() error {
 	return errors.Join(errs...)
 }
 
-// reportPath names a report file: sortable by arrival.
-func reportPath(r *Report, seq int) string {
-	return path.Join(reportsDir, fmt.Sprintf("%s-%04d-%s.json", r.Received.UTC().Format("20060102T150405.000000Z"), seq, r.Kind))
+// reportPath names a report file: sortable by arrival, unique by content
+// (the same report twice is one file).
+func reportPath(r *Report, data []byte) string {
+	sum := sha256.Sum256(data)
+	return path.Join(reportsDir, fmt.Sprintf("%s-%x-%s.json", r.Received.UTC().Format("20060102T150405.000000Z"), sum[:6], r.Kind))
 }
 
 // loadReports reads the reports not yet consumed, oldest first.

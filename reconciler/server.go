@@ -28,6 +28,11 @@ type ServerOptions struct {
 	// as X-Gitlab-Token, Bitbucket Server signs like GitHub. Without one,
 	// webhooks are refused.
 	WebhookSecretFile string
+	// SignalSecretFile holds the secret of the deploy signal endpoints
+	// /hooks/flux and /hooks/argocd: the key of Flux's generic-hmac
+	// provider, or a bearer token. Without one, signals are refused.
+	SignalSecretFile string
+	SignalSecret     string
 	// ReportToken and WebhookSecret are the same secrets given as values
 	// (from the environment); the files win when both are set.
 	ReportToken   string
@@ -90,7 +95,21 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 		l.Trigger()
 		w.WriteHeader(http.StatusAccepted)
 	})
+	signal := func() string { return secretOf(opts.SignalSecretFile, opts.SignalSecret) }
+	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
+	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
 	return mux
+}
+
+// signatureOK checks an "sha256=<hex>" HMAC of body.
+func signatureOK(header string, body []byte, secret string) bool {
+	v, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || secret == "" {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal([]byte(v), []byte(hex.EncodeToString(mac.Sum(nil))))
 }
 
 // secretOf reads a secret from its file (again on every request, so that a

@@ -48,12 +48,16 @@ func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.T
 		}
 		return p.wait(run, waitDeployed, p.now.Add(settle)), nil
 	}
-	if r := p.takeReport(func(r *Report) bool { return r.Kind == ReportDeployed && r.Commit == run.StageCommit }); r != nil {
+	r, err := p.deployedReport(slot.Stage, run.StageCommit)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	if r != nil {
 		run.DeployedAt = r.Received
 		if r.Healthy != nil && !*r.Healthy {
 			return done(stages.ResultFail, "the deployment is unhealthy: "+r.Message), nil
 		}
-		return done(stages.ResultPass, "applied"), nil
+		return done(stages.ResultPass, "applied: "+r.Message), nil
 	}
 	if !p.now.Before(run.Until) {
 		run.DeployedAt = run.Until
@@ -373,6 +377,53 @@ func (p *pass) external(run *Run, task *stages.Task) taskOutcome {
 		return done(stages.ResultFail, fmt.Sprintf("no report for task %s of run %s within %s", task.Name, run.ID, p.r.opts.Timeout))
 	}
 	return p.wait(run, waitReport, deadline)
+}
+
+// deployedReport returns the newest deployed report for the stage whose
+// commit is the run's commit or a descendant of it on the stage branch: an
+// agent applies a branch's tip, and with it every commit before. Deployed
+// reports are not consumed (one covers many runs); they expire after a day.
+func (p *pass) deployedReport(stage, commit string) (*Report, error) {
+	for i := len(p.reports) - 1; i >= 0; i-- {
+		r := p.reports[i]
+		if r.Kind != ReportDeployed || r.Stage != stage {
+			continue
+		}
+		if r.Commit == commit {
+			return r, nil
+		}
+		ok, err := p.descends(r.Commit, commit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+// descends reports whether commit from reaches commit to along first
+// parents, within the last commits of a stage branch.
+func (p *pass) descends(from, to string) (bool, error) {
+	h := hashOf(from)
+	for range maxHistorySearch {
+		c, err := p.batch.Reader.Commit(h)
+		if gitstore.IsNotFound(err) {
+			return false, nil // a commit the mirror does not have: not ours
+		}
+		if err != nil {
+			return false, err
+		}
+		if len(c.Parents) == 0 {
+			return false, nil
+		}
+		h = c.Parents[0]
+		if h.String() == to {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // takeReport consumes the oldest report that matches.

@@ -42,7 +42,9 @@ something moved), on push webhooks at /hooks/git, on reports at
 
 Secrets come from files or the environment: FERRY_GIT_TOKEN (or
 --git-token-file), FERRY_REPORT_TOKEN (or --report-token-file),
-FERRY_WEBHOOK_SECRET (or --webhook-secret-file), --prometheus-bearer-token-file.`,
+FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
+--signal-secret-file, for Flux and Argo CD at /hooks/flux and /hooks/argocd),
+--prometheus-bearer-token-file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.repo.opts.URL == "" {
@@ -66,6 +68,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), --prometheus-bearer-token-file.
 	fs.DurationVar(&f.timeout, "timeout", reconciler.DefaultTimeout, "timeout of every wait without one of its own")
 	fs.StringVar(&f.server.ReportTokenFile, "report-token-file", "", "file holding the bearer token of /api/v1/reports")
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
+	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	return cmd
 }
@@ -100,6 +103,7 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	f.server.Gatherer = reg
 	f.server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
 	f.server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
+	f.server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}

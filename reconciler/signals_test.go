@@ -1,0 +1,111 @@
+package reconciler_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrycd/ferry/reconciler"
+)
+
+// signal posts a fixture (with {{SHA}} replaced) to an agent endpoint.
+// auth modes of a signal.
+const (
+	noAuth = iota
+	hmacAuth
+	tokenAuth
+)
+
+func (w *world) signal(h http.Handler, path, fixture, sha string, auth int) int {
+	w.t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "signals", fixture))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	body := bytes.ReplaceAll(data, []byte("{{SHA}}"), []byte(sha))
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	switch auth {
+	case hmacAuth:
+		mac := hmac.New(sha256.New, []byte("agent-key"))
+		mac.Write(body)
+		req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	case tokenAuth:
+		req.Header.Set("Authorization", "Bearer agent-key")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func signalHandler(w *world) http.Handler {
+	return reconciler.Handler(reconciler.NewLoop(w.rec, time.Hour), reconciler.ServerOptions{SignalSecret: "agent-key"})
+}
+
+func TestFluxSignalsDeployedAndFailedHealth(t *testing.T) {
+	w := newWorld(t, "reports.txtar")
+	h := signalHandler(w)
+	w.settle(time.Minute)
+	dev := w.git("rev-parse", "stage/dev")
+	if code := w.signal(h, "/hooks/flux", "flux-progressing.json", dev, hmacAuth); code != http.StatusOK {
+		t.Errorf("progressing event: %d, want 200 (ignored)", code)
+	}
+	if code := w.signal(h, "/hooks/flux", "flux-succeeded.json", dev, noAuth); code != http.StatusUnauthorized {
+		t.Errorf("flux event without signature or token: %d", code)
+	}
+	// A signed event for the dev tip: the deployment is applied.
+	if code := w.signal(h, "/hooks/flux", "flux-succeeded.json", dev, hmacAuth); code != http.StatusAccepted {
+		t.Fatalf("flux event: %d", code)
+	}
+	w.settle(time.Minute)
+	runs := w.git("show", "ferry/status:runs/dev/carts.yaml")
+	if !strings.Contains(runs, "waiting: test") {
+		t.Fatalf("the flux event did not complete the deployment:\n%s", runs)
+	}
+	id := w.runID("dev")
+	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: id, Result: "pass"})
+	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: id, Task: "notify", Result: "pass"})
+	w.settle(time.Minute)
+	staging := w.git("rev-parse", "stage/staging")
+	if code := w.signal(h, "/hooks/flux", "flux-healthcheck-failed.json", staging, hmacAuth); code != http.StatusAccepted {
+		t.Fatalf("failed health event: %d", code)
+	}
+	w.settle(time.Minute)
+	runs = w.git("show", "ferry/status:runs/staging/carts.yaml")
+	if !strings.Contains(runs, "result: fail") || !strings.Contains(runs, "HealthCheckFailed") {
+		t.Errorf("a failed health check did not fail the run:\n%s", runs)
+	}
+}
+
+func TestArgoCDSignals(t *testing.T) {
+	w := newWorld(t, "reports.txtar")
+	h := signalHandler(w)
+	w.settle(time.Minute)
+	// The agent applied the tip, which carries carts' deployment commit.
+	dev := w.git("rev-parse", "stage/dev")
+	if code := w.signal(h, "/hooks/argocd", "argocd-synced.json", dev, tokenAuth); code != http.StatusAccepted {
+		t.Fatalf("argo cd notification: %d", code)
+	}
+	w.settle(time.Minute)
+	if runs := w.git("show", "ferry/status:runs/dev/carts.yaml"); !strings.Contains(runs, "waiting: test") {
+		t.Fatalf("the argo cd notification did not complete the deployment:\n%s", runs)
+	}
+	id := w.runID("dev")
+	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: id, Result: "pass"})
+	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: id, Task: "notify", Result: "pass"})
+	w.settle(time.Minute)
+	if code := w.signal(h, "/hooks/argocd", "argocd-degraded.json", w.git("rev-parse", "stage/staging"), tokenAuth); code != http.StatusAccepted {
+		t.Fatalf("degraded notification: %d", code)
+	}
+	w.settle(time.Minute)
+	if runs := w.git("show", "ferry/status:runs/staging/carts.yaml"); !strings.Contains(runs, "result: fail") || !strings.Contains(runs, "Degraded") {
+		t.Errorf("a degraded application did not fail the run:\n%s", runs)
+	}
+}
