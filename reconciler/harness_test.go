@@ -34,11 +34,12 @@ type world struct {
 	now     time.Time
 	latency map[string]float64 // by "stage/image", else by image
 	sampled time.Time
+	notes   *recorder
 }
 
 func newWorld(t *testing.T, seed string) *world {
 	t.Helper()
-	w := &world{t: t, now: t0, latency: map[string]float64{}}
+	w := &world{t: t, now: t0, latency: map[string]float64{}, notes: &recorder{}}
 	w.dir = gittest.InitBare(t)
 	gittest.CommitTxtar(t, w.dir, "main", filepath.Join("testdata", seed))
 	w.srv = gittest.NewInProcess(t, w.dir)
@@ -55,7 +56,7 @@ func newWorld(t *testing.T, seed string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.rec, err = reconciler.New(reconciler.Options{Store: w.store, Querier: q, Now: func() time.Time { return w.now }, Log: testr.New(t)})
+	w.rec, err = reconciler.New(reconciler.Options{Store: w.store, Querier: q, Now: func() time.Time { return w.now }, Log: testr.New(t), Notifier: w.notes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,4 +77,7 @@ func TestSlowVersionIsBlockedInStagingAndRolledBack(t *testing.T) {
 	if !strings.Contains(status, `"verdict": "fail"`) {
 		t.Errorf("status.json:\n%s", status)
 	}
+	if diff := cmp.Diff([]string{"gate-failed staging", "rolled-back staging"}, w.notes.events()); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
 }

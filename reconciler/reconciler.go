@@ -38,6 +38,9 @@ type Options struct {
 	Log logr.Logger
 	// Metrics, when set, receives the loop's measurements.
 	Metrics *Metrics
+	// Notifier, when set, is told of approvals needed, failed gates and
+	// rollbacks, once they are pushed.
+	Notifier Notifier
 }
 
 // Validate fills defaults.

@@ -65,6 +65,9 @@ func (p *pass) advance(ctx context.Context, slot *Slot) error {
 		run.Results[task] = out.result
 		p.logf("%s/%s %s %s: %s %s", slot.Stage, slot.Service, run.ID, task, out.result, out.msg)
 		if out.result == stages.ResultFail {
+			if task == "evaluation" {
+				p.notify(slot, run, EventGateFailed, "the quality gate failed: "+out.msg, nil)
+			}
 			p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("%s failed: %s", task, out.msg))
 			continue
 		}

@@ -100,6 +100,9 @@ func TestManualApprovalByMergingTheProposal(t *testing.T) {
 	if img := w.image("production"); img != "carts:0.11.1" {
 		t.Fatalf("production runs %q before the approval", img)
 	}
+	if diff := cmp.Diff([]string{"approval-needed production"}, w.notes.events()); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
 	proposal := w.git("rev-parse", "ferry/proposals/production/carts")
 	if subj := w.git("log", "-1", "--format=%s", proposal); subj != "deploy carts image=carts:0.11.2 to production" {
 		t.Fatalf("proposal commit %q", subj)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -308,6 +309,9 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 		run.Proposed = true
 		p.progress(run.Candidate, fmt.Sprintf("%s: waiting for approval of %s: merge %s (%s) into %s",
 			slot.Stage, slot.Service, proposal, short(c), stageRef))
+		p.notify(slot, run, EventApprovalNeeded, fmt.Sprintf("%s gate result needs a person's approval", verdict), func(n *Notification) {
+			n.Proposal, n.Commit = strings.TrimPrefix(proposal, "refs/heads/"), c
+		})
 		return p.wait(run, waitApproval, run.TaskStarted.Add(p.r.opts.Timeout)), nil
 	}
 	c, err := p.findRunCommit(stageRef, run.ID)
@@ -364,6 +368,7 @@ func (p *pass) rollback(slot *Slot, run *Run) (taskOutcome, error) {
 		return taskOutcome{}, err
 	}
 	p.progress(run.Candidate, fmt.Sprintf("%s: rolled %s back to %s (%s)", slot.Stage, slot.Service, to, short(c.String())))
+	p.notify(slot, run, EventRolledBack, "rolled back to "+to, func(n *Notification) { n.Commit = c.String() })
 	return done(stages.ResultPass, "rolled back to "+to), nil
 }
 

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,13 +22,15 @@ import (
 )
 
 type runFlags struct {
-	repo    repoFlags
-	prom    evaluator.PrometheusOptions
-	listen  string
-	poll    time.Duration
-	timeout time.Duration
-	server  reconciler.ServerOptions
-	verbose int
+	notifyURL    string
+	slackURLFile string
+	repo         repoFlags
+	prom         evaluator.PrometheusOptions
+	listen       string
+	poll         time.Duration
+	timeout      time.Duration
+	server       reconciler.ServerOptions
+	verbose      int
 }
 
 func newRun() *cobra.Command {
@@ -69,6 +73,8 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.server.ReportTokenFile, "report-token-file", "", "file holding the bearer token of /api/v1/reports")
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
+	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
+	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	return cmd
 }
@@ -95,6 +101,9 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 		}
 		opts.Querier = q
 	}
+	if n := f.notifier(ctx, log); n != nil {
+		opts.Notifier = n
+	}
 	r, err := reconciler.New(opts)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -119,4 +128,20 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// notifier starts the notification webhooks, if any are configured.
+func (f *runFlags) notifier(ctx context.Context, log logr.Logger) reconciler.Notifier {
+	slack := os.Getenv("FERRY_SLACK_WEBHOOK_URL")
+	if f.slackURLFile != "" {
+		if b, err := os.ReadFile(f.slackURLFile); err == nil {
+			slack = strings.TrimSpace(string(b))
+		} else {
+			log.Error(err, "read the slack webhook url file")
+		}
+	}
+	if f.notifyURL == "" && slack == "" {
+		return nil
+	}
+	return reconciler.NewWebhookNotifier(ctx, reconciler.NotifierOptions{WebhookURL: f.notifyURL, SlackURL: slack, Log: log})
 }
