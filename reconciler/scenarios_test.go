@@ -120,7 +120,54 @@ func TestManualApprovalByMergingTheProposal(t *testing.T) {
 	if _, err := gittest.TryGit(w.dir, "rev-parse", "--verify", "ferry/proposals/production/carts"); err == nil {
 		t.Errorf("the merged proposal branch is still there")
 	}
+	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "approver: Test Author <author@example.com>") {
+		t.Errorf("the approver is not recorded:\n%s", runs)
+	}
 	if n := strings.Count(strings.Join(w.log("stage/production"), "\n"), "deploy carts image=carts:0.11.2"); n != 1 {
 		t.Errorf("the approved deployment was committed %d times", n)
+	}
+}
+
+func TestFreezeHoldsPromotionsUntilLifted(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	gittest.CommitFiles(t, w.dir, "main", "freeze production", gittest.Files{"holds/production.yaml": gittest.Text("reason: end-of-year freeze\n")})
+	w.bump("carts:0.11.2")
+	w.settle(time.Hour)
+	if img := w.image("staging"); img != "carts:0.11.2" {
+		t.Errorf("staging runs %q: a production freeze must not stop staging", img)
+	}
+	if img := w.image("production"); img != "carts:0.11.1" {
+		t.Fatalf("production runs %q during the freeze", img)
+	}
+	status := w.git("show", "ferry/status:STATUS.md")
+	if !strings.Contains(status, "held") {
+		t.Errorf("STATUS.md does not show the held run:\n%s", status)
+	}
+	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "held: end-of-year freeze") {
+		t.Errorf("the held run does not say why:\n%s", runs)
+	}
+	gittest.CommitFiles(t, w.dir, "main", "lift the freeze", gittest.Files{"holds/production.yaml": nil})
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after the freeze was lifted", img)
+	}
+}
+
+func TestHoldUntilEndsByItself(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	until := w.now.Add(2 * time.Hour).Format(time.RFC3339)
+	gittest.CommitFiles(t, w.dir, "main", "hold carts in staging for two hours", gittest.Files{
+		"services/carts/stages/staging/hold.yaml": gittest.Text("reason: load test of the database\nuntil: " + until + "\n"),
+	})
+	w.bump("carts:0.11.2")
+	w.settle(time.Hour)
+	if img := w.image("staging"); img != "carts:0.11.1" {
+		t.Fatalf("staging runs %q during the hold", img)
+	}
+	w.settle(3 * time.Hour) // the hold's end wakes the loop
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after the hold ended", img)
 	}
 }

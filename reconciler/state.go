@@ -102,7 +102,9 @@ type Run struct {
 	StageCommit string `yaml:"stageCommit,omitempty"`
 	// Proposed is set once the deployment was proposed for approval: its
 	// commit then reaches the stage branch through a person's merge.
-	Proposed   bool      `yaml:"proposed,omitempty"`
+	Proposed bool `yaml:"proposed,omitempty"`
+	// Approver is who merged the proposal.
+	Approver   string    `yaml:"approver,omitempty"`
 	DeployedAt time.Time `yaml:"deployedAt,omitempty"`
 	// TestStart and TestEnd are the test window.
 	TestStart time.Time `yaml:"testStart,omitempty"`

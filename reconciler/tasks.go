@@ -320,8 +320,10 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 	}
 	if c != "" {
 		run.StageCommit = c
+		run.Approver = p.approver(stageRef, c)
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
-		return done(stages.ResultPass, "approved: the proposal was merged"), nil
+		p.progress(run.Candidate, fmt.Sprintf("%s: %s approved by %s", slot.Stage, slot.Service, run.Approver))
+		return done(stages.ResultPass, "approved by "+run.Approver), nil
 	}
 	if p.batch.Tip(proposal).IsZero() {
 		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
@@ -332,6 +334,34 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 	}
 	return waiting(), nil
 }
+
+// approver names who merged commit c into the stage branch: the author of
+// the merge commit that brought it, else (a fast-forward or a squash) the
+// committer of the commit itself.
+func (p *pass) approver(ref, c string) string {
+	h := p.batch.Tip(ref)
+	for range maxHistorySearch {
+		commit, err := p.batch.Reader.Commit(h)
+		if err != nil {
+			break
+		}
+		if h.String() == c {
+			return signature(commit.Committer.Name, commit.Committer.Email)
+		}
+		for _, parent := range commit.Parents[min(1, len(commit.Parents)):] {
+			if parent.String() == c {
+				return signature(commit.Author.Name, commit.Author.Email)
+			}
+		}
+		if len(commit.Parents) == 0 {
+			break
+		}
+		h = commit.Parents[0]
+	}
+	return "unknown"
+}
+
+func signature(name, email string) string { return fmt.Sprintf("%s <%s>", name, email) }
 
 // rollback restores the stage's last released state of the service as a
 // forward commit.
