@@ -64,6 +64,10 @@ func (p *pass) advance(ctx context.Context, slot *Slot) error {
 		}
 		run.Results[task] = out.result
 		p.logf("%s/%s %s %s: %s %s", slot.Stage, slot.Service, run.ID, task, out.result, out.msg)
+		if out.result == resultSuperseded {
+			p.finish(slot, run, proj, resultSuperseded, out.msg)
+			continue
+		}
 		if out.result == stages.ResultFail {
 			if task == "evaluation" {
 				p.notify(slot, run, EventGateFailed, "the quality gate failed: "+out.msg, nil)

@@ -1,6 +1,7 @@
 package reconciler_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,5 +170,50 @@ func TestHoldUntilEndsByItself(t *testing.T) {
 	w.settle(3 * time.Hour) // the hold's end wakes the loop
 	if img := w.image("production"); img != "carts:0.11.2" {
 		t.Errorf("production runs %q after the hold ended", img)
+	}
+}
+
+func TestStaleProposalIsRebuiltForward(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	w.latency["staging/carts:0.11.2"] = 700 // a warning: production needs an approval
+	w.bump("carts:0.11.2")
+	w.settle(time.Hour)
+	first := w.git("rev-parse", "ferry/proposals/production/carts")
+	// Someone changes the stage branch while the proposal waits.
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, "", "clone", "--quiet", "--branch", "stage/production", w.dir, work)
+	writeFile(t, filepath.Join(work, "NOTICE"), "maintenance window on Friday\n")
+	gittest.Git(t, work, "add", "NOTICE")
+	gittest.Git(t, work, "commit", "--quiet", "-m", "add a notice")
+	gittest.Git(t, work, "push", "--quiet", "origin", "stage/production")
+	w.settle(10 * time.Minute)
+	rebuilt := w.git("rev-parse", "ferry/proposals/production/carts")
+	if rebuilt == first {
+		t.Fatal("the stale proposal was not rebuilt")
+	}
+	if _, err := gittest.TryGit(w.dir, "merge-base", "--is-ancestor", first, rebuilt); err != nil {
+		t.Errorf("the proposal branch was rewritten instead of moved forward")
+	}
+	if _, err := gittest.TryGit(w.dir, "merge-base", "--is-ancestor", "stage/production", rebuilt); err != nil {
+		t.Errorf("the rebuilt proposal does not contain the stage branch's new commit")
+	}
+	// The rebuilt proposal merges cleanly (a fast-forward) and is the approval.
+	gittest.Git(t, work, "fetch", "--quiet", "origin")
+	gittest.Git(t, work, "merge", "--quiet", "--ff-only", "origin/ferry/proposals/production/carts")
+	gittest.Git(t, work, "push", "--quiet", "origin", "stage/production")
+	w.settle(10 * time.Minute)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after approving the rebuilt proposal", img)
+	}
+	if notice := w.git("show", "stage/production:NOTICE"); notice != "maintenance window on Friday" {
+		t.Errorf("the stage branch lost the other change: %q", notice)
+	}
+}
+
+func writeFile(tb testing.TB, p, content string) {
+	tb.Helper()
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
 	}
 }

@@ -103,6 +103,8 @@ type Run struct {
 	// Proposed is set once the deployment was proposed for approval: its
 	// commit then reaches the stage branch through a person's merge.
 	Proposed bool `yaml:"proposed,omitempty"`
+	// ProposalBase is the stage commit the proposal was built on.
+	ProposalBase string `yaml:"proposalBase,omitempty"`
 	// Approver is who merged the proposal.
 	Approver   string    `yaml:"approver,omitempty"`
 	DeployedAt time.Time `yaml:"deployedAt,omitempty"`

@@ -70,13 +70,36 @@ func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.T
 // commitDeployment writes the rendered manifests and the release record of
 // a run as one commit on ref.
 func (p *pass) commitDeployment(ref string, slot *Slot, run *Run, proj *stages.Project) (string, error) {
-	overrides, err := p.overrides(ref, slot.Service)
+	edits, err := p.deploymentEdits(ref, slot, run, proj)
 	if err != nil {
 		return "", err
 	}
+	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
+		Message:    deploymentMessage(slot, run),
+		Trailers:   p.trailers(slot, run, "deployment"),
+		Edits:      edits,
+		AllowEmpty: true,
+	})
+	if err != nil {
+		return "", fmt.Errorf("commit deployment: %w", err)
+	}
+	return c.String(), nil
+}
+
+func deploymentMessage(slot *Slot, run *Run) string {
+	return fmt.Sprintf("deploy %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage)
+}
+
+// deploymentEdits renders a run's candidate with the runtime overrides of
+// the stage branch ref.
+func (p *pass) deploymentEdits(ref string, slot *Slot, run *Run, proj *stages.Project) ([]gitstore.Edit, error) {
+	overrides, err := p.overrides(ref, slot.Service)
+	if err != nil {
+		return nil, err
+	}
 	manifests, err := proj.Render(slot.Service, slot.Stage, overrides)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	release := map[string]any{
 		"service": slot.Service, "stage": slot.Stage, "candidate": run.Candidate,
@@ -86,19 +109,10 @@ func (p *pass) commitDeployment(ref string, slot *Slot, run *Run, proj *stages.P
 		release["triggeredBy"] = run.TriggeredBy
 	}
 	dir := path.Join(stages.ServicesDir, slot.Service)
-	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
-		Message:  fmt.Sprintf("deploy %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage),
-		Trailers: p.trailers(slot, run, "deployment"),
-		Edits: []gitstore.Edit{
-			gitstore.Put(dir+"/manifests.yaml", manifests),
-			gitstore.Put(dir+"/release.yaml", marshalYAML(release)),
-		},
-		AllowEmpty: true,
-	})
-	if err != nil {
-		return "", fmt.Errorf("commit deployment: %w", err)
-	}
-	return c.String(), nil
+	return []gitstore.Edit{
+		gitstore.Put(dir+"/manifests.yaml", manifests),
+		gitstore.Put(dir+"/release.yaml", marshalYAML(release)),
+	}, nil
 }
 
 func pinOrCommit(run *Run) string {
@@ -302,6 +316,7 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 	proposal := p.store.FerryRef("proposals/" + slot.Stage + "/" + slot.Service)
 	if run.Waiting != waitApproval {
 		p.batch.SetRef(proposal, p.batch.Tip(stageRef))
+		run.ProposalBase = p.batch.Tip(stageRef).String()
 		c, err := p.commitDeployment(proposal, slot, run, proj)
 		if err != nil {
 			return done(stages.ResultFail, err.Error()), nil
@@ -328,11 +343,70 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 	if p.batch.Tip(proposal).IsZero() {
 		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
 	}
+	if p.newerWaiting(slot, run, proj) {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(resultSuperseded, "the proposal was withdrawn: a newer candidate waits (concurrency latest)"), nil
+	}
+	if tip := p.batch.Tip(stageRef).String(); run.ProposalBase != "" && tip != run.ProposalBase {
+		if err := p.rebuildProposal(proposal, stageRef, slot, run, proj); err != nil {
+			return done(stages.ResultFail, "rebuild the stale proposal: "+err.Error()), nil
+		}
+	}
 	if !p.now.Before(run.Until) {
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
 		return done(stages.ResultFail, "no approval within "+p.r.opts.Timeout.String()), nil
 	}
 	return waiting(), nil
+}
+
+// resultSuperseded ends a run that a newer candidate replaced; no trigger
+// matches it.
+const resultSuperseded = "superseded"
+
+// newerWaiting reports whether, under concurrency latest, a newer
+// candidate waits for the same sequence.
+func (p *pass) newerWaiting(slot *Slot, run *Run, proj *stages.Project) bool {
+	if proj.Config.Concurrency(slot.Stage) != stages.ConcurrencyLatest {
+		return false
+	}
+	for _, q := range slot.Queue {
+		if q.Sequence == run.Sequence {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuildProposal brings a waiting proposal up to date with a stage branch
+// that moved: a new commit on the proposal branch merging the stage tip,
+// with the deployment rendered on top of it. The proposal branch only ever
+// moves forward.
+func (p *pass) rebuildProposal(proposal, stageRef string, slot *Slot, run *Run, proj *stages.Project) error {
+	tip := p.batch.Tip(stageRef)
+	base, err := p.batch.Reader.Commit(tip)
+	if err != nil {
+		return err
+	}
+	edits, err := p.deploymentEdits(stageRef, slot, run, proj)
+	if err != nil {
+		return err
+	}
+	tree, err := p.batch.WriteTree(base.Tree, edits)
+	if err != nil {
+		return err
+	}
+	c, err := p.batch.CreateCommit(tree, []gitstore.Hash{p.batch.Tip(proposal), tip}, gitstore.CommitRequest{
+		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + short(tip.String()) + ".",
+		Trailers: p.trailers(slot, run, "deployment"),
+	})
+	if err != nil {
+		return err
+	}
+	p.batch.SetRef(proposal, c)
+	run.ProposalBase = tip.String()
+	p.transitions++
+	p.progress(run.Candidate, fmt.Sprintf("%s: proposal for %s rebuilt on top of %s", slot.Stage, slot.Service, short(tip.String())))
+	return nil
 }
 
 // approver names who merged commit c into the stage branch: the author of
