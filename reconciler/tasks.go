@@ -349,7 +349,7 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 	}
 	if tip := p.batch.Tip(stageRef).String(); run.ProposalBase != "" && tip != run.ProposalBase {
 		if err := p.rebuildProposal(proposal, stageRef, slot, run, proj); err != nil {
-			return done(stages.ResultFail, "rebuild the stale proposal: "+err.Error()), nil
+			return done(stages.ResultFail, "rebuild the stale proposal: "+err.Error()), nil //nolint:nilerr // the task fails with the reason; the pass goes on
 		}
 	}
 	if !p.now.Before(run.Until) {
