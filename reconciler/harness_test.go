@@ -142,3 +142,19 @@ func contextWithTimeout(tb testing.TB, d time.Duration) (context.Context, contex
 	tb.Helper()
 	return context.WithTimeout(context.Background(), d)
 }
+
+// withOptions returns a new reconciler over the world with changed options.
+func (w *world) withOptions(edit func(*reconciler.Options)) *reconciler.Reconciler {
+	w.t.Helper()
+	q, err := evaluator.NewPrometheus(evaluator.PrometheusOptions{URL: w.prom.URL})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	o := reconciler.Options{Store: w.store, Querier: q, Now: func() time.Time { return w.now }, Log: testr.New(w.t), Notifier: w.notes}
+	edit(&o)
+	r, err := reconciler.New(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}

@@ -21,6 +21,7 @@ const (
 	maxPushAttempts  = 8
 	maxStepsPerSlot  = 64
 	maxNewCandidates = 1000
+	retryForge       = time.Minute
 )
 
 // Options configure a [Reconciler].
@@ -41,6 +42,8 @@ type Options struct {
 	// Notifier, when set, is told of approvals needed, failed gates and
 	// rollbacks, once they are pushed.
 	Notifier Notifier
+	// PullRequests, when set, opens a pull request for each proposal.
+	PullRequests PullRequests
 }
 
 // Validate fills defaults.

@@ -125,7 +125,7 @@ func (p *pass) step(ctx context.Context, slot *Slot, run *Run, proj *stages.Proj
 	case "evaluation":
 		return p.evaluate(ctx, slot, run, proj, task)
 	case "approval":
-		return p.approve(slot, run, proj, task)
+		return p.approve(ctx, slot, run, proj, task)
 	case "release":
 		slot.Released = &Release{Candidate: run.Candidate, StageCommit: run.StageCommit, Pin: run.Pin, At: p.now}
 		if slot.Released.StageCommit == "" {

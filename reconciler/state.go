@@ -105,6 +105,9 @@ type Run struct {
 	Proposed bool `yaml:"proposed,omitempty"`
 	// ProposalBase is the stage commit the proposal was built on.
 	ProposalBase string `yaml:"proposalBase,omitempty"`
+	// PullRequest and PullRequestURL name the proposal's pull request.
+	PullRequest    int    `yaml:"pullRequest,omitempty"`
+	PullRequestURL string `yaml:"pullRequestURL,omitempty"`
 	// Approver is who merged the proposal.
 	Approver   string    `yaml:"approver,omitempty"`
 	DeployedAt time.Time `yaml:"deployedAt,omitempty"`

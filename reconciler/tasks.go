@@ -299,7 +299,7 @@ func (r *Reconciler) querier() evaluator.Querier {
 // approve applies the approval task: automatic, or manual through a
 // proposal branch whose merge into the stage branch is the approval. A
 // failed gate is never approved.
-func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+func (p *pass) approve(ctx context.Context, slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
 	results := map[string]string{"gate": run.Gate}
 	for k, v := range run.Results {
 		results[k] = v
@@ -329,19 +329,29 @@ func (p *pass) approve(slot *Slot, run *Run, proj *stages.Project, task *stages.
 		})
 		return p.wait(run, waitApproval, run.TaskStarted.Add(p.r.opts.Timeout)), nil
 	}
+	rejected, err := p.pullRequest(ctx, slot, run, proposal, stageRef)
+	if err != nil {
+		return taskOutcome{}, err
+	}
 	c, err := p.findRunCommit(stageRef, run.ID)
 	if err != nil {
 		return taskOutcome{}, err
 	}
 	if c != "" {
 		run.StageCommit = c
-		run.Approver = p.approver(stageRef, c)
+		if run.Approver == "" {
+			run.Approver = p.approver(stageRef, c)
+		}
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
 		p.progress(run.Candidate, fmt.Sprintf("%s: %s approved by %s", slot.Stage, slot.Service, run.Approver))
 		return done(stages.ResultPass, "approved by "+run.Approver), nil
 	}
 	if p.batch.Tip(proposal).IsZero() {
 		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
+	}
+	if rejected {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(stages.ResultFail, "the pull request was closed: not approved"), nil
 	}
 	if p.newerWaiting(slot, run, proj) {
 		p.batch.SetRef(proposal, gitstore.ZeroHash)

@@ -18,10 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/reconciler"
 )
 
 type runFlags struct {
+	forge        forge.Options
 	notifyURL    string
 	slackURLFile string
 	repo         repoFlags
@@ -75,6 +77,10 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
 	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
+	fs.StringVar(&f.forge.Kind, "forge", "", "open pull requests for manual approvals on this forge: github, gitlab or gitea")
+	fs.StringVar(&f.forge.API, "forge-api", "", "the forge's API URL (https://api.github.com, https://gitlab.example.com/api/v4, https://gitea.example.com/api/v1)")
+	fs.StringVar(&f.forge.Repo, "forge-repo", "", "the repository on the forge, owner/name")
+	fs.StringVar(&f.forge.TokenFile, "forge-token-file", "", "file holding the forge API token")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	return cmd
 }
@@ -103,6 +109,13 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	}
 	if n := f.notifier(ctx, log); n != nil {
 		opts.Notifier = n
+	}
+	if f.forge.Kind != "" {
+		c, err := forge.New(f.forge)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		opts.PullRequests = c
 	}
 	r, err := reconciler.New(opts)
 	if err != nil {
