@@ -22,19 +22,17 @@ var _ PullRequests = (*forge.Client)(nil)
 // pullRequest opens the pull request of a waiting proposal once its branch
 // is on the remote, and reads its state afterwards. A closed request is a
 // rejection.
-func (p *pass) pullRequest(ctx context.Context, slot *Slot, run *Run, proposal, stageRef string) (rejected bool, err error) {
+// Forge failures never fail the run: they are logged and retried.
+func (p *pass) pullRequest(ctx context.Context, slot *Slot, run *Run, proposal, stageRef string) (rejected bool) {
 	prs := p.r.opts.PullRequests
 	if prs == nil {
-		return false, nil
+		return false
 	}
 	if run.PullRequest == 0 {
 		if p.snap.Get(proposal).IsZero() {
-			return false, nil // pushed by this pass: open the request in the next
+			return false // pushed by this pass: open the request in the next
 		}
-		body, err := p.proposalBody(slot, run, proposal, stageRef)
-		if err != nil {
-			return false, err
-		}
+		body := p.proposalBody(slot, run, proposal, stageRef)
 		pr, err := prs.Open(ctx, forge.Request{
 			Head: strings.TrimPrefix(proposal, "refs/heads/"), Base: strings.TrimPrefix(stageRef, "refs/heads/"),
 			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: body,
@@ -42,31 +40,31 @@ func (p *pass) pullRequest(ctx context.Context, slot *Slot, run *Run, proposal, 
 		if err != nil {
 			p.logf("%s/%s %s: open pull request: %v (retried next pass)", slot.Stage, slot.Service, run.ID, err)
 			p.wake(p.now.Add(retryForge))
-			return false, nil
+			return false
 		}
 		run.PullRequest, run.PullRequestURL = pr.Number, pr.URL
 		p.transitions++
 		p.wake(p.now.Add(retryForge))
 		p.progress(run.Candidate, fmt.Sprintf("%s: pull request for %s: %s", slot.Stage, slot.Service, pr.URL))
-		return false, nil
+		return false
 	}
 	pr, err := prs.Get(ctx, run.PullRequest)
 	if err != nil {
 		p.logf("%s/%s %s: read pull request %d: %v (retried next pass)", slot.Stage, slot.Service, run.ID, run.PullRequest, err)
 		p.wake(p.now.Add(retryForge))
-		return false, nil
+		return false
 	}
 	if pr.State == forge.StateMerged && pr.MergedBy != "" {
 		run.Approver = pr.MergedBy
 	}
 	// A review happens on the forge, outside Git: look again in a while.
 	p.wake(p.now.Add(retryForge))
-	return pr.State == forge.StateClosed, nil
+	return pr.State == forge.StateClosed
 }
 
 // proposalBody is what a reviewer needs: the versions, the gate's verdict
 // with its objectives, the manifests' change, and where the record is.
-func (p *pass) proposalBody(slot *Slot, run *Run, proposal, stageRef string) (string, error) {
+func (p *pass) proposalBody(slot *Slot, run *Run, proposal, stageRef string) string {
 	var b strings.Builder
 	before := "nothing yet"
 	if slot.Released != nil {
@@ -90,13 +88,10 @@ func (p *pass) proposalBody(slot *Slot, run *Run, proposal, stageRef string) (st
 		}
 		fmt.Fprintf(&b, "\nThe evaluation record is the note on %s: `git notes --ref=ferry show %s`.\n", short(rec.Commit), rec.Commit)
 	}
-	added, removed, err := p.manifestChange(slot.Service, stageRef, proposal)
-	if err != nil {
-		return "", err
-	}
+	added, removed := p.manifestChange(slot.Service, stageRef, proposal)
 	fmt.Fprintf(&b, "\n### Manifests\n\n`services/%s/manifests.yaml`: %d line(s) added, %d removed.\n", slot.Service, added, removed)
 	fmt.Fprintf(&b, "\nMerge this request to approve; close it to reject.\n")
-	return b.String(), nil
+	return b.String()
 }
 
 // gateRecord finds the evaluation record of the run that triggered this one.
@@ -120,7 +115,7 @@ func (p *pass) gateRecord(slot *Slot, run *Run) *evaluator.Record {
 
 // manifestChange counts the lines of a service's manifests that differ
 // between two refs.
-func (p *pass) manifestChange(svc, from, to string) (added, removed int, err error) {
+func (p *pass) manifestChange(svc, from, to string) (added, removed int) {
 	file := path.Join(stages.ServicesDir, svc, "manifests.yaml")
 	read := func(ref string) map[string]int {
 		lines := map[string]int{}
@@ -148,5 +143,5 @@ func (p *pass) manifestChange(svc, from, to string) (added, removed int, err err
 			removed += d
 		}
 	}
-	return added, removed, nil
+	return added, removed
 }

@@ -329,10 +329,7 @@ func (p *pass) approve(ctx context.Context, slot *Slot, run *Run, proj *stages.P
 		})
 		return p.wait(run, waitApproval, run.TaskStarted.Add(p.r.opts.Timeout)), nil
 	}
-	rejected, err := p.pullRequest(ctx, slot, run, proposal, stageRef)
-	if err != nil {
-		return taskOutcome{}, err
-	}
+	rejected := p.pullRequest(ctx, slot, run, proposal, stageRef)
 	c, err := p.findRunCommit(stageRef, run.ID)
 	if err != nil {
 		return taskOutcome{}, err
