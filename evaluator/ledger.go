@@ -103,6 +103,14 @@ func AsPrevious(records []*Record) []Previous {
 // ledger by a commit on statusRef, and attached as a note to the evaluated
 // commit (r.Commit). Both land in the batch's one atomic push.
 func Append(b *gitstore.Batch, statusRef string, r *Record) error {
+	if r.Commit != "" {
+		// Keep the deploy signals already noted on the commit.
+		if old, err := b.Note(gitstore.NewHash(r.Commit)); err == nil {
+			if prev, err := ParseRecord(old); err == nil && len(prev.Signals) > 0 && len(r.Signals) == 0 {
+				r.Signals = prev.Signals
+			}
+		}
+	}
 	data, err := r.Marshal()
 	if err != nil {
 		return err

@@ -59,6 +59,9 @@ type Record struct {
 	EvaluatedAt time.Time `json:"evaluatedAt"`
 	// Invalidated records are skipped as previous results.
 	Invalidated bool `json:"invalidated,omitempty"`
+	// Signals are what the deployment agent said about the evaluated
+	// commit (applied, healthy or not), as they arrived.
+	Signals []string `json:"signals,omitempty"`
 }
 
 // SLOSource is an SLO file as an evaluation read it.

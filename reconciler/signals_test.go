@@ -69,6 +69,9 @@ func TestFluxSignalsDeployedAndFailedHealth(t *testing.T) {
 	if !strings.Contains(runs, "waiting: test") {
 		t.Fatalf("the flux event did not complete the deployment:\n%s", runs)
 	}
+	if note := w.git("notes", "--ref=ferry", "show", dev); !strings.Contains(note, "applied flux Kustomization flux-system/sockshop-dev: ReconciliationSucceeded") {
+		t.Errorf("the signal is not noted on the stage commit:\n%s", note)
+	}
 	id := w.runID("dev")
 	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: id, Result: "pass"})
 	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: id, Task: "notify", Result: "pass"})

@@ -55,6 +55,7 @@ func (p *pass) deploy(slot *Slot, run *Run, proj *stages.Project, task *stages.T
 	}
 	if r != nil {
 		run.DeployedAt = r.Received
+		p.noteSignal(run.StageCommit, r)
 		if r.Healthy != nil && !*r.Healthy {
 			return done(stages.ResultFail, "the deployment is unhealthy: "+r.Message), nil
 		}
@@ -517,6 +518,30 @@ func (p *pass) deployedReport(stage, commit string) (*Report, error) {
 		}
 	}
 	return nil, nil
+}
+
+// noteSignal records a deploy signal in the note on the stage commit it
+// concerns, next to the evaluation record that will join it.
+func (p *pass) noteSignal(commit string, r *Report) {
+	h := hashOf(commit)
+	rec := &evaluator.Record{Version: evaluator.RecordVersion, Commit: commit}
+	if old, err := p.batch.Note(h); err == nil {
+		if prev, err := evaluator.ParseRecord(old); err == nil {
+			rec = prev
+		}
+	}
+	state := "applied"
+	if r.Healthy != nil && !*r.Healthy {
+		state = "failed"
+	}
+	line := fmt.Sprintf("%s %s %s", r.Received.UTC().Format(time.RFC3339), state, r.Message)
+	if r.Commit != commit {
+		line += " (at " + short(r.Commit) + ")"
+	}
+	rec.Signals = append(rec.Signals, line)
+	if data, err := rec.Marshal(); err == nil {
+		p.batch.SetNote(h, data)
+	}
 }
 
 // descends reports whether commit from reaches commit to along first

@@ -89,7 +89,7 @@ func serviceHistory(s *gitstore.Store, snap gitstore.Snapshot, svc, only string,
 				e.Candidate, _ = c.Trailers.Get("Ferry-Candidate")
 				e.Run, _ = c.Trailers.Get("Ferry-Run")
 				if note, err := s.Note(snap.Get(s.NotesRef()), c.Hash); err == nil {
-					if rec, err := evaluator.ParseRecord(note); err == nil {
+					if rec, err := evaluator.ParseRecord(note); err == nil && rec.Result != "" {
 						e.Verdict = rec.Result + " " + evaluator.FormatScore(rec.Score)
 					}
 				}
