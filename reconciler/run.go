@@ -3,8 +3,10 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
 )
 
@@ -95,7 +97,11 @@ func (p *pass) startNext(slot *Slot) bool {
 		}
 		if h := proj.HoldOn(slot.Service, slot.Stage, p.now); h != nil {
 			if run.Phase != PhaseHeld {
-				run.Phase, run.Message = PhaseHeld, "held: "+h.Reason
+				by := h.By
+				if by == "" {
+					by = p.holdAuthor(h.File)
+				}
+				run.Phase, run.Message = PhaseHeld, fmt.Sprintf("held: %s (%s, by %s)", h.Reason, h.File, by)
 				p.transitions++
 			}
 			if !h.UntilTime().IsZero() {
@@ -110,6 +116,34 @@ func (p *pass) startNext(slot *Slot) bool {
 	p.transitions++
 	p.progress(run.Candidate, fmt.Sprintf("%s: %s started for %s (run %s)", slot.Stage, run.Sequence, slot.Service, run.ID))
 	return true
+}
+
+// holdAuthor names who asked for a hold: the author of the newest commit
+// on main that changed its file.
+func (p *pass) holdAuthor(file string) string {
+	h := p.mainTip
+	for range maxHistorySearch {
+		c, err := p.store.Commit(h)
+		if err != nil {
+			break
+		}
+		parent := gitstore.ZeroHash
+		if len(c.Parents) > 0 {
+			parent = c.Parents[0]
+		}
+		changed, err := p.store.ChangedPaths(parent, h)
+		if err != nil {
+			break
+		}
+		if slices.Contains(changed, file) {
+			return fmt.Sprintf("%s <%s>", c.Author.Name, c.Author.Email)
+		}
+		if parent.IsZero() {
+			break
+		}
+		h = parent
+	}
+	return "unknown"
 }
 
 // step runs one task of a run.

@@ -145,7 +145,7 @@ func TestFreezeHoldsPromotionsUntilLifted(t *testing.T) {
 	if !strings.Contains(status, "held") {
 		t.Errorf("STATUS.md does not show the held run:\n%s", status)
 	}
-	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "held: end-of-year freeze") {
+	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "held: end-of-year freeze (holds/production.yaml, by Test Author <author@example.com>)") {
 		t.Errorf("the held run does not say why:\n%s", runs)
 	}
 	gittest.CommitFiles(t, w.dir, "main", "lift the freeze", gittest.Files{"holds/production.yaml": nil})
@@ -215,5 +215,28 @@ func writeFile(tb testing.TB, p, content string) {
 	tb.Helper()
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+func TestApprovalBySquashMerge(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	w.settle(time.Hour)
+	w.latency["staging/carts:0.11.2"] = 700
+	w.bump("carts:0.11.2")
+	w.settle(10 * time.Minute)
+	// A forge's squash merge: one new commit on the stage branch whose
+	// message keeps the proposal's, trailers included.
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, "", "clone", "--quiet", "--branch", "stage/production", w.dir, work)
+	msg := gittest.Git(t, work, "log", "-1", "--format=%B", "origin/ferry/proposals/production/carts")
+	gittest.Git(t, work, "merge", "--quiet", "--squash", "origin/ferry/proposals/production/carts")
+	gittest.Git(t, work, "commit", "--quiet", "-m", "Promote carts (#12)\n\n"+msg)
+	gittest.Git(t, work, "push", "--quiet", "origin", "stage/production")
+	w.settle(10 * time.Minute)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Errorf("production runs %q after a squash merge", img)
+	}
+	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "approver: Test Committer <committer@example.com>") {
+		t.Errorf("the squash merge's committer is not the approver:\n%s", runs)
 	}
 }

@@ -141,6 +141,8 @@ type Hold struct {
 	Remediation bool `yaml:"remediation" json:"remediation,omitempty"`
 
 	until time.Time
+	// File is where the hold was read, e.g. holds/production.yaml.
+	File string `yaml:"-" json:"-"`
 }
 
 // ParseHold parses a hold file.

@@ -158,6 +158,7 @@ func (l *fileLoader) holds(p *Project) {
 			continue
 		}
 		if h := keepParsed(l, file, data, ParseHold); h != nil {
+			h.File = file
 			p.Holds[stage] = h
 		}
 	}
@@ -249,6 +250,9 @@ func (l *fileLoader) serviceStage(s *Service, file, rest string, data []byte, ex
 		st.Remediation = r
 	case "hold.yaml":
 		st.Hold = keepParsed(l, file, data, ParseHold)
+		if st.Hold != nil {
+			st.Hold.File = file
+		}
 	default:
 		l.warnf(file, "ferry does not read %s (it reads values.yaml, sli.yaml, slo.yaml, remediation.yaml and hold.yaml here)", name)
 	}
