@@ -61,9 +61,16 @@ func (p *pass) compute(ctx context.Context) error {
 	if p.mainTip.IsZero() {
 		return nil // nothing to deliver yet
 	}
-	if _, err := p.r.project(p.store.Reader, p.mainTip); err != nil {
+	proj, err := p.r.project(p.store.Reader, p.mainTip)
+	switch {
+	case err != nil:
 		p.state.Error = err.Error()
-	} else {
+	case proj.Config.StageBranchPrefix != p.store.Options().StagePrefix:
+		// Deploying to branches the mirror does not track would lose them.
+		p.state.Error = fmt.Sprintf("ferry.yaml: stageBranchPrefix %q differs from ferry's --stage-prefix %q: run ferry with --stage-prefix %s",
+			proj.Config.StageBranchPrefix, p.store.Options().StagePrefix, proj.Config.StageBranchPrefix)
+		return p.writeState()
+	default:
 		p.state.Error = ""
 	}
 	if err := p.enqueueCandidates(); err != nil {

@@ -240,3 +240,15 @@ func TestApprovalBySquashMerge(t *testing.T) {
 		t.Errorf("the squash merge's committer is not the approver:\n%s", runs)
 	}
 }
+
+func TestStageBranchPrefixMismatchStalls(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	gittest.CommitFiles(t, w.dir, "main", "other prefix", gittest.Files{"ferry.yaml": gittest.Text("settle: 10s\nstageBranchPrefix: env/\n")})
+	w.settle(time.Hour)
+	if img := w.image("dev"); img != "" {
+		t.Errorf("deployed to stage/dev although ferry.yaml asks for env/")
+	}
+	if status := w.git("show", "ferry/status:STATUS.md"); !strings.Contains(status, "run ferry with --stage-prefix env/") {
+		t.Errorf("STATUS.md:\n%s", status)
+	}
+}

@@ -23,6 +23,7 @@ func (r *repoFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.opts.URL, "repo", "", "read the project from this Git repository (URL or path) instead of a directory")
 	fs.StringVar(&r.ref, "ref", gitstore.DefaultBranch, "branch to read with --repo")
 	fs.StringVar(&r.opts.Dir, "state-dir", "", "directory for the repository mirror (default: a temporary one)")
+	fs.StringVar(&r.opts.StagePrefix, "stage-prefix", gitstore.DefaultStagePrefix, "branch prefix of the stage branches (ferry.yaml's stageBranchPrefix must match)")
 	fs.StringVar(&r.opts.Auth.PasswordFile, "git-token-file", "", "file holding an HTTPS token or password")
 	fs.StringVar(&r.opts.Auth.Username, "git-username", "", "HTTPS user name (default \"git\")")
 	fs.StringVar(&r.opts.Auth.CAFile, "git-ca-file", "", "PEM bundle of extra certificate authorities for HTTPS")
