@@ -252,3 +252,17 @@ func TestStageBranchPrefixMismatchStalls(t *testing.T) {
 		t.Errorf("STATUS.md:\n%s", status)
 	}
 }
+
+func TestDeploymentCarriesAlertRules(t *testing.T) {
+	w := newWorld(t, "promote.txtar")
+	gittest.CommitFiles(t, w.dir, "main", "remediate carts", gittest.Files{
+		"services/carts/remediation.yaml": gittest.Text("apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nmetadata: {name: carts}\nspec:\n  remediations:\n    - problemType: response_time\n      actionsOnOpen: [{action: scaling, value: \"+1\"}]\n"),
+	})
+	w.settle(time.Hour)
+	alerts := w.git("show", "stage/production:services/carts/alerts.yaml")
+	for _, want := range []string{"kind: PrometheusRule", "alert: response_time", `max_over_time(carts_latency_ms{stage="production"}[60s])) > 500`, "namespace: sockshop-production"} {
+		if !strings.Contains(alerts, want) {
+			t.Errorf("alerts.yaml lacks %q:\n%s", want, alerts)
+		}
+	}
+}

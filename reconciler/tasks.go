@@ -12,6 +12,7 @@ import (
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/remediator"
 	"github.com/ferrycd/ferry/stages"
 )
 
@@ -110,10 +111,22 @@ func (p *pass) deploymentEdits(ref string, slot *Slot, run *Run, proj *stages.Pr
 		release["triggeredBy"] = run.TriggeredBy
 	}
 	dir := path.Join(stages.ServicesDir, slot.Service)
-	return []gitstore.Edit{
+	edits := []gitstore.Edit{
 		gitstore.Put(dir+"/manifests.yaml", manifests),
 		gitstore.Put(dir+"/release.yaml", marshalYAML(release)),
-	}, nil
+	}
+	rules, err := proj.AlertRules(slot.Service, slot.Stage)
+	if err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	if len(rules) == 0 {
+		return append(edits, gitstore.Delete(dir+"/alerts.yaml")), nil
+	}
+	alerts, err := remediator.PrometheusRule(slot.Service+"-slo", proj.Namespace(slot.Stage), stages.AlertRuleGroup(slot.Service, slot.Stage), rules)
+	if err != nil {
+		return nil, err
+	}
+	return append(edits, gitstore.Put(dir+"/alerts.yaml", alerts)), nil
 }
 
 func pinOrCommit(run *Run) string {

@@ -46,6 +46,10 @@ type AlertConfig struct {
 	ServiceLabel string `yaml:"serviceLabel" json:"serviceLabel,omitempty"`
 	StageLabel   string `yaml:"stageLabel" json:"stageLabel,omitempty"`
 	ProblemLabel string `yaml:"problemLabel" json:"problemLabel,omitempty"`
+	// Window replaces $DURATION_SECONDS in generated alert rules. Default 1m.
+	Window string `yaml:"window" json:"window,omitempty"`
+	// For is how long a violation lasts before an alert fires. Default 1m.
+	For string `yaml:"for" json:"for,omitempty"`
 }
 
 // RemediationConfig holds remediation settings.
@@ -100,6 +104,13 @@ func (c *Config) validate(d *yamlfile.Doc) {
 	if c.Settle != "" {
 		if _, why := parseDuration(c.Settle); why != "" {
 			d.Errorf("settle", "settle %s", why)
+		}
+	}
+	for _, f := range []struct{ path, val string }{{"alerts.window", c.Alerts.Window}, {"alerts.for", c.Alerts.For}} {
+		if f.val != "" {
+			if _, why := parseDuration(f.val); why != "" {
+				d.Errorf(f.path, "%s %s", f.path, why)
+			}
 		}
 	}
 	for name, st := range c.Stages {

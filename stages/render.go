@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/remediator"
+
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -133,3 +136,25 @@ func renderChart(ch *chart.Chart, release, namespace string, vals map[string]any
 	}
 	return b.Bytes(), nil
 }
+
+// AlertRules returns the alerting rules of a service in a stage: one per
+// objective with an absolute pass criterion of the SLO in force, when the
+// stage also has a remediation file (alerts exist to be remediated).
+func (p *Project) AlertRules(svc, stage string) ([]remediator.Rule, error) {
+	slo, _ := p.SLO(svc, stage)
+	if slo == nil || p.Remediation(svc, stage) == nil {
+		return nil, nil
+	}
+	opts := remediator.RuleOptions{}
+	if d, why := parseDuration(p.Config.Alerts.Window); why == "" {
+		opts.Window = d
+	}
+	if d, why := parseDuration(p.Config.Alerts.For); why == "" {
+		opts.For = d
+	}
+	ph := evaluator.Placeholders{Project: p.Name, Stage: stage, Service: svc, Deployment: p.DeploymentName(stage)}
+	return remediator.AlertRules(ph, slo, p.SLIs(svc, stage), opts)
+}
+
+// AlertRuleGroup names the rule group of a service in a stage.
+func AlertRuleGroup(svc, stage string) string { return svc + "-" + stage + "-slo" }

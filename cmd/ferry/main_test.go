@@ -205,3 +205,17 @@ func read(tb testing.TB, p string) string {
 	}
 	return string(b)
 }
+
+func TestRulesPrintsARuleFile(t *testing.T) {
+	dir := project(t, func(dir string) {
+		write(t, filepath.Join(dir, "services/carts/stages/production/slo.yaml"),
+			"spec_version: '1.0'\nobjectives:\n  - sli: response_time_p90\n    pass: [{criteria: ['<=800']}]\ntotal_score: {pass: 90%}\n")
+	})
+	r := ferry(t, dir, "rules", "carts", "--stage", "production")
+	if r.code != 0 || !strings.Contains(r.stdout, "groups:") || !strings.Contains(r.stdout, "alert: response_time_p90") || !strings.Contains(r.stdout, "> 800") {
+		t.Errorf("ferry rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ferry(t, dir, "rules", "carts", "--stage", "dev"); r.code != 1 || !strings.Contains(r.stderr, "no alert rules") {
+		t.Errorf("ferry rules for a stage without remediation: exit %d %s", r.code, r.stderr)
+	}
+}
