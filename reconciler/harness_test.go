@@ -2,6 +2,7 @@ package reconciler_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,6 +36,8 @@ type world struct {
 	latency map[string]float64 // by "stage/image", else by image
 	sampled time.Time
 	notes   *recorder
+	// byReplicas, when set, gives production's latency by replica count.
+	byReplicas map[int]float64
 }
 
 func newWorld(t *testing.T, seed string) *world {
@@ -91,6 +94,11 @@ func (w *world) sample() {
 			if !ok {
 				if v, ok = w.latency[img]; !ok {
 					v = 100
+				}
+			}
+			if stage == "production" && w.byReplicas != nil {
+				if l, ok := w.byReplicas[w.replicas(stage)]; ok {
+					v = l
 				}
 			}
 			if err := w.prom.Add(promserver.Sample{Labels: labels.FromStrings("__name__", "carts_latency_ms", "stage", stage), Time: at, Value: v}); err != nil {
@@ -157,4 +165,21 @@ func (w *world) withOptions(edit func(*reconciler.Options)) *reconciler.Reconcil
 		w.t.Fatal(err)
 	}
 	return r
+}
+
+var replicasLine = regexp.MustCompile(`replicas: (\d+)`)
+
+// replicas returns the replica count a stage branch deploys.
+func (w *world) replicas(stage string) int {
+	out, err := gittest.TryGit(w.dir, "show", "stage/"+stage+":services/carts/manifests.yaml")
+	if err != nil {
+		return 0
+	}
+	m := replicasLine.FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	n := 0
+	_, _ = fmt.Sscan(m[1], &n)
+	return n
 }

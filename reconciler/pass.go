@@ -34,6 +34,9 @@ type pass struct {
 	after []func(*Metrics)
 	// progressLines are the lines for candidates' notes, by candidate.
 	progressLines map[string][]string
+	// problems are the open problems (and those that end in this pass).
+	problems   []*Problem
+	problemRaw map[string]string
 }
 
 func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
@@ -52,6 +55,9 @@ func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
 	p.before = st.raw
 	if p.reports, err = loadReports(s.Reader, status); err != nil {
 		return nil, fmt.Errorf("read reports: %w", err)
+	}
+	if p.problems, p.problemRaw, err = loadProblems(s.Reader, status); err != nil {
+		return nil, fmt.Errorf("read problems: %w", err)
 	}
 	return p, nil
 }
@@ -74,6 +80,10 @@ func (p *pass) compute(ctx context.Context) error {
 		p.state.Error = ""
 	}
 	if err := p.enqueueCandidates(); err != nil {
+		return err
+	}
+	p.openProblems()
+	if err := p.remediate(ctx); err != nil {
 		return err
 	}
 	for _, k := range p.state.keys() {
@@ -262,6 +272,7 @@ func (p *pass) writeState() error {
 			edits = append(edits, gitstore.Delete(r.file))
 		}
 	}
+	edits = append(edits, p.writeProblems()...)
 	if len(edits) == 0 && p.transitions == 0 && !p.stateChanged() {
 		return nil
 	}

@@ -67,6 +67,10 @@ func (r *Report) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("result must be pass, warning or fail, got %q", r.Result))
 		}
+	case ReportAlert, ReportAlertResolved:
+		if r.Stage == "" || r.Service == "" || r.Task == "" {
+			errs = append(errs, errors.New("an alert needs the stage, the service and the problem type"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("kind must be deployed, test or task, got %q", r.Kind))
 	}

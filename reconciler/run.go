@@ -95,6 +95,13 @@ func (p *pass) startNext(slot *Slot) bool {
 		if tip, err := p.r.project(p.store.Reader, p.mainTip); err == nil {
 			proj = tip
 		}
+		if pr := p.remediating(slot.Stage, slot.Service); pr != nil {
+			if run.Phase != PhaseHeld {
+				run.Phase, run.Message = PhaseHeld, "waiting: problem "+pr.ID+" is being remediated"
+				p.transitions++
+			}
+			return false
+		}
 		if h := proj.HoldOn(slot.Service, slot.Stage, p.now); h != nil {
 			if run.Phase != PhaseHeld {
 				by := h.By

@@ -33,6 +33,12 @@ type ServerOptions struct {
 	// provider, or a bearer token. Without one, signals are refused.
 	SignalSecretFile string
 	SignalSecret     string
+	// AlertTokenFile holds the bearer token of POST /hooks/alertmanager.
+	AlertTokenFile string
+	AlertToken     string
+	// AlertLabels name the labels of an alert's service, stage and
+	// problem type. Default service, stage, alertname.
+	AlertLabels AlertLabels
 	// ReportToken and WebhookSecret are the same secrets given as values
 	// (from the environment); the files win when both are set.
 	ReportToken   string
@@ -98,6 +104,11 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 	signal := func() string { return secretOf(opts.SignalSecretFile, opts.SignalSecret) }
 	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
 	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
+	labels := opts.AlertLabels
+	if labels.Service == "" {
+		labels = AlertLabels{Service: "service", Stage: "stage", Problem: "alertname"}
+	}
+	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, labels))
 	return mux
 }
 
