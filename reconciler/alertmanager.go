@@ -28,7 +28,7 @@ type AlertLabels struct {
 
 // alertmanagerHandler records every alert of a webhook as a report: a
 // firing alert opens a problem (once), a resolved one marks it.
-func alertmanagerHandler(l *Loop, token func() string, labels AlertLabels) http.HandlerFunc {
+func alertmanagerHandler(l *Loop, token func() string, fixed AlertLabels) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !bearerOK(r, token()) {
 			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
@@ -38,6 +38,10 @@ func alertmanagerHandler(l *Loop, token func() string, labels AlertLabels) http.
 		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&p); err != nil {
 			http.Error(w, "read alertmanager payload: "+err.Error(), http.StatusBadRequest)
 			return
+		}
+		labels := fixed
+		if labels.Service == "" {
+			labels = l.R.alertLabels()
 		}
 		recorded := 0
 		for _, a := range p.Alerts {
@@ -62,4 +66,22 @@ func alertmanagerHandler(l *Loop, token func() string, labels AlertLabels) http.
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = fmt.Fprintf(w, "recorded %d alert(s)\n", recorded)
 	}
+}
+
+// alertLabels reads the label names from ferry.yaml on main, as the mirror
+// last saw it.
+func (r *Reconciler) alertLabels() AlertLabels {
+	def := AlertLabels{Service: "service", Stage: "stage", Problem: "alertname"}
+	snap, err := r.opts.Store.Snapshot()
+	if err != nil {
+		return def
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	proj, err := r.project(r.opts.Store.Reader, snap.Get(r.opts.Store.MainRef()))
+	if err != nil {
+		return def
+	}
+	a := proj.Config.Alerts
+	return AlertLabels{Service: a.ServiceLabel, Stage: a.StageLabel, Problem: a.ProblemLabel}
 }

@@ -37,7 +37,7 @@ type ServerOptions struct {
 	AlertTokenFile string
 	AlertToken     string
 	// AlertLabels name the labels of an alert's service, stage and
-	// problem type. Default service, stage, alertname.
+	// problem type. Default: ferry.yaml's alerts section on main.
 	AlertLabels AlertLabels
 	// ReportToken and WebhookSecret are the same secrets given as values
 	// (from the environment); the files win when both are set.
@@ -104,11 +104,7 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 	signal := func() string { return secretOf(opts.SignalSecretFile, opts.SignalSecret) }
 	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
 	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
-	labels := opts.AlertLabels
-	if labels.Service == "" {
-		labels = AlertLabels{Service: "service", Stage: "stage", Problem: "alertname"}
-	}
-	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, labels))
+	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, opts.AlertLabels))
 	return mux
 }
 

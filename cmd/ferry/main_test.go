@@ -219,3 +219,26 @@ func TestRulesPrintsARuleFile(t *testing.T) {
 		t.Errorf("ferry rules for a stage without remediation: exit %d %s", r.code, r.stderr)
 	}
 }
+
+func TestProblemOpenAndProblems(t *testing.T) {
+	bare := gittest.InitBare(t)
+	gittest.CommitTxtar(t, bare, "main", "../../stages/testdata/sockshop.txtar")
+	_, url := gittest.NewHTTPServer(t, bare, nil)
+	if r := ferry(t, "", "problems", "--repo", url); r.code != 0 || !strings.Contains(r.stdout, "no problems recorded") {
+		t.Errorf("ferry problems on a new repository: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := ferry(t, "", "problem", "open", "--repo", url, "--service", "carts", "--stage", "production", "--type", "response_time_p90", "--title", "slow checkout")
+	if r.code != 0 {
+		t.Fatalf("ferry problem open: exit %d\n%s", r.code, r.stderr)
+	}
+	reports := gittest.Git(t, bare, "ls-tree", "--name-only", "ferry/status:reports")
+	if !strings.HasSuffix(reports, "-alert.json") {
+		t.Errorf("no alert report on ferry/status: %q", reports)
+	}
+	if r := ferry(t, "", "problems", "--repo", url, "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("ferry problems -o json: exit %d %q", r.code, r.stdout)
+	}
+	if r := ferry(t, "", "problem", "open", "--repo", url); r.code != 2 {
+		t.Errorf("problem open without flags: exit %d", r.code)
+	}
+}

@@ -75,6 +75,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.server.ReportTokenFile, "report-token-file", "", "file holding the bearer token of /api/v1/reports")
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
+	fs.StringVar(&f.server.AlertTokenFile, "alert-token-file", "", "file holding the bearer token of /hooks/alertmanager (or FERRY_ALERT_TOKEN)")
 	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
 	fs.StringVar(&f.forge.Kind, "forge", "", "open pull requests for manual approvals on this forge: github, gitlab or gitea")
@@ -126,6 +127,7 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	f.server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
 	f.server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
 	f.server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
+	f.server.AlertToken = os.Getenv("FERRY_ALERT_TOKEN")
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
