@@ -51,6 +51,12 @@ type Prometheus struct {
 // is ready. It is stopped when the test ends.
 func StartPrometheus(tb testing.TB, config string, files map[string]string, extraArgs ...string) *Prometheus {
 	tb.Helper()
+	return StartPrometheusAt(tb, FreeAddr(tb), config, files, extraArgs...)
+}
+
+// StartPrometheusAt is [StartPrometheus] listening on addr.
+func StartPrometheusAt(tb testing.TB, addr, config string, files map[string]string, extraArgs ...string) *Prometheus {
+	tb.Helper()
 	bin := Binary(tb, "prometheus")
 	dir := tb.TempDir()
 	for name, content := range files {
@@ -62,7 +68,6 @@ func StartPrometheus(tb testing.TB, config string, files map[string]string, extr
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	addr := FreeAddr(tb)
 	args := append([]string{
 		"--config.file=" + cfg,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
@@ -123,4 +128,39 @@ scrape_configs:
     static_configs:
       - targets:
 %s`, interval, interval, job, list.String())
+}
+
+// Alertmanager is a running Alertmanager.
+type Alertmanager struct {
+	URL string
+}
+
+// StartAlertmanager starts Debian's prometheus-alertmanager with config on
+// a free loopback port, without clustering, and waits until it is ready.
+func StartAlertmanager(tb testing.TB, config string) *Alertmanager {
+	tb.Helper()
+	bin := Binary(tb, "prometheus-alertmanager")
+	dir := tb.TempDir()
+	cfg := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	addr := FreeAddr(tb)
+	log := &bytes.Buffer{}
+	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--cluster.listen-address=")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if tb.Failed() {
+			tb.Logf("alertmanager log:\n%s", log.String())
+		}
+	})
+	am := &Alertmanager{URL: "http://" + addr}
+	WaitHTTP(tb, am.URL+"/-/ready", 30*time.Second)
+	return am
 }
