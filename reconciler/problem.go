@@ -241,8 +241,16 @@ func (p *pass) startAction(pr *Problem, proj *stages.Project) (bool, error) {
 			return true, nil //nolint:nilerr // an action that cannot be made fails, the problem goes on
 		}
 	case remediator.ActionRollback:
+		if slot.Previous == nil {
+			pa.Result, pa.Change = stages.ResultFail, "no earlier release to roll back to"
+			return true, nil
+		}
+		// Roll back to the release before the current one.
+		cur := slot.Released
+		slot.Released = slot.Previous
 		run := &Run{ID: pr.ID, Candidate: pr.Candidate}
 		out, err := p.rollback(slot, run)
+		slot.Released = cur
 		if err != nil {
 			return false, err
 		}
@@ -277,6 +285,15 @@ func (p *pass) commitAction(pr *Problem, pa *ProblemAction, a *remediator.Action
 		next, err := scale(cur, fmt.Sprint(a.Value))
 		if err != nil {
 			return err
+		}
+		if lo := proj.Config.Remediation.MinReplicas; lo > 0 && next < lo {
+			next = lo
+		}
+		if hi := proj.Config.Remediation.MaxReplicas; hi > 0 && next > hi {
+			next = hi
+		}
+		if next == cur {
+			return fmt.Errorf("%s stays %d: the scaling bounds of ferry.yaml allow no change", key, cur)
 		}
 		overrides[key] = next
 		pa.Change = fmt.Sprintf("%s %d → %d", key, cur, next)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler"
 )
 
@@ -73,5 +74,44 @@ func TestUselessActionsEscalate(t *testing.T) {
 	events := strings.Join(w.notes.events(), ",")
 	if !strings.Contains(events, "problem-escalated production") {
 		t.Errorf("no escalation notification: %v", events)
+	}
+}
+
+func TestRollbackActionRestoresThePreviousRelease(t *testing.T) {
+	w := newWorld(t, "remediate.txtar")
+	gittest.CommitFiles(t, w.dir, "main", "roll back first", gittest.Files{
+		"services/carts/stages/production/remediation.yaml": gittest.Text("apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nmetadata: {name: carts}\nspec:\n  remediations:\n    - problemType: response_time\n      actionsOnOpen: [{action: rollback, name: back}]\n"),
+	})
+	w.settle(time.Hour)
+	w.bump("carts:0.11.2")
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.2" {
+		t.Fatalf("production runs %q before the problem", img)
+	}
+	w.latency["production/carts:0.11.2"] = 900 // slow only in production
+	w.alert("firing")
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.1" {
+		t.Errorf("production runs %q after the rollback action", img)
+	}
+	pr := w.git("show", "ferry/status:problems/"+strings.TrimSpace(w.git("ls-tree", "--name-only", "ferry/status:problems")))
+	if !strings.Contains(pr, "status: closed") || !strings.Contains(pr, "action: rollback") {
+		t.Errorf("problem:\n%s", pr)
+	}
+}
+
+func TestScalingStaysWithinBounds(t *testing.T) {
+	w := newWorld(t, "remediate.txtar")
+	gittest.CommitFiles(t, w.dir, "main", "bounds", gittest.Files{"ferry.yaml": gittest.Text("settle: 10s\nremediation: {maxReplicas: 1}\n")})
+	w.settle(time.Hour)
+	w.byReplicas = map[int]float64{1: 900}
+	w.alert("firing")
+	w.settle(time.Hour)
+	pr := w.git("show", "ferry/status:problems/"+strings.TrimSpace(w.git("ls-tree", "--name-only", "ferry/status:problems")))
+	if !strings.Contains(pr, "replicaCount stays 1: the scaling bounds of ferry.yaml allow no change") {
+		t.Errorf("scaling beyond the bound was not refused:\n%s", pr)
+	}
+	if n := w.replicas("production"); n != 1 {
+		t.Errorf("production runs %d replicas, above the bound", n)
 	}
 }

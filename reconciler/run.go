@@ -168,6 +168,9 @@ func (p *pass) step(ctx context.Context, slot *Slot, run *Run, proj *stages.Proj
 	case "approval":
 		return p.approve(ctx, slot, run, proj, task)
 	case "release":
+		if slot.Released != nil && slot.Released.Candidate != run.Candidate {
+			slot.Previous = slot.Released
+		}
 		slot.Released = &Release{Candidate: run.Candidate, StageCommit: run.StageCommit, Pin: run.Pin, At: p.now}
 		if slot.Released.StageCommit == "" {
 			slot.Released.StageCommit = p.batch.Tip(p.store.StageRef(slot.Stage)).String()

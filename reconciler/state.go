@@ -55,8 +55,10 @@ type Slot struct {
 	Queue []*Run `yaml:"queue,omitempty"`
 	// Last is the last finished run.
 	Last *Run `yaml:"last,omitempty"`
-	// Released is what was last released in this stage.
+	// Released is what was last released in this stage, Previous the
+	// release before it (what a remediation rollback restores).
 	Released *Release `yaml:"released,omitempty"`
+	Previous *Release `yaml:"previous,omitempty"`
 	// Gate is the last quality gate verdict in this stage.
 	Gate *Gate `yaml:"gate,omitempty"`
 	// Superseded lists the candidates a newer one replaced (latest).
@@ -246,6 +248,10 @@ func (s *Slot) clone() *Slot {
 	if s.Released != nil {
 		rel := *s.Released
 		c.Released = &rel
+	}
+	if s.Previous != nil {
+		prev := *s.Previous
+		c.Previous = &prev
 	}
 	if s.Gate != nil {
 		g := *s.Gate

@@ -59,6 +59,9 @@ type RemediationConfig struct {
 	// ExternalActions are remediation actions run by another tool, which
 	// reports their outcome; ferry records them and waits.
 	ExternalActions []string `yaml:"externalActions" json:"externalActions,omitempty"`
+	// MinReplicas and MaxReplicas bound scaling (0: no bound).
+	MinReplicas int `yaml:"minReplicas" json:"minReplicas,omitempty"`
+	MaxReplicas int `yaml:"maxReplicas" json:"maxReplicas,omitempty"`
 }
 
 // ParseConfig parses ferry.yaml and fills its defaults.
@@ -112,6 +115,9 @@ func (c *Config) validate(d *yamlfile.Doc) {
 				d.Errorf(f.path, "%s %s", f.path, why)
 			}
 		}
+	}
+	if c.Remediation.MinReplicas < 0 || c.Remediation.MaxReplicas < 0 || c.Remediation.MaxReplicas > 0 && c.Remediation.MaxReplicas < c.Remediation.MinReplicas {
+		d.Errorf("remediation", "minReplicas and maxReplicas must be positive, and max at least min")
 	}
 	for name, st := range c.Stages {
 		switch st.Concurrency {
