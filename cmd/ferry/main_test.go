@@ -242,3 +242,19 @@ func TestProblemOpenAndProblems(t *testing.T) {
 		t.Errorf("problem open without flags: exit %d", r.code)
 	}
 }
+
+// TestSockshopExample checks the example project as a user would use it.
+func TestSockshopExample(t *testing.T) {
+	dir := "../../examples/sockshop"
+	if r := ferry(t, "", "validate", "--strict", dir); r.code != 0 || !strings.Contains(r.stdout, "0 error(s), 0 warning(s)") {
+		t.Errorf("ferry validate --strict examples/sockshop: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	a := ferry(t, "", "render", "carts", "--stage", "production", "--dir", dir)
+	b := ferry(t, "", "render", "carts", "--stage", "production", "--dir", dir)
+	if a.code != 0 || a.stdout != b.stdout || !strings.Contains(a.stdout, `image: "docker.io/keptnexamples/carts:0.11.0"`) || !strings.Contains(a.stdout, "namespace: sockshop-production") {
+		t.Errorf("ferry render: exit %d\n%s%s", a.code, a.stdout, a.stderr)
+	}
+	if r := ferry(t, "", "rules", "carts", "--stage", "production", "--dir", dir); r.code != 0 || !strings.Contains(r.stdout, "alert: response_time_p95") {
+		t.Errorf("ferry rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
