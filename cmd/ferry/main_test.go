@@ -251,7 +251,7 @@ func TestSockshopExample(t *testing.T) {
 	}
 	a := ferry(t, "", "render", "carts", "--stage", "production", "--dir", dir)
 	b := ferry(t, "", "render", "carts", "--stage", "production", "--dir", dir)
-	if a.code != 0 || a.stdout != b.stdout || !strings.Contains(a.stdout, `image: "docker.io/keptnexamples/carts:0.11.0"`) || !strings.Contains(a.stdout, "namespace: sockshop-production") {
+	if a.code != 0 || a.stdout != b.stdout || !strings.Contains(a.stdout, `image: "docker.io/keptnexamples/carts:0.11.1"`) || !strings.Contains(a.stdout, "namespace: sockshop-production") {
 		t.Errorf("ferry render: exit %d\n%s%s", a.code, a.stdout, a.stderr)
 	}
 	if r := ferry(t, "", "rules", "carts", "--stage", "production", "--dir", dir); r.code != 0 || !strings.Contains(r.stdout, "alert: response_time_p95") {

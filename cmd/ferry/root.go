@@ -67,6 +67,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem())
+	root.AddCommand(newDemo(), newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem())
 	return root
 }
