@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
@@ -182,11 +183,15 @@ func (f *demoFlags) run(ctx context.Context, out io.Writer) error {
 
 // seed creates the bare repository and commits the example to main.
 func (f *demoFlags) seed(ctx context.Context, repo, state string) error {
-	if _, err := git.PlainInit(repo, true); err != nil {
+	r, err := git.PlainInit(repo, true)
+	if err != nil {
 		return fmt.Errorf("create repository: %w", err)
 	}
+	if err := r.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/main")); err != nil {
+		return fmt.Errorf("point HEAD at main: %w", err)
+	}
 	var edits []gitstore.Edit
-	err := fs.WalkDir(examples.Sockshop, "sockshop", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(examples.Sockshop, "sockshop", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
