@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +34,9 @@ import (
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler"
 )
+
+// demoSecret authenticates the demo's reports and alerts to ferry.
+const demoSecret = "demo"
 
 type demoFlags struct {
 	dir     string
@@ -281,7 +286,7 @@ func startFerry(ctx context.Context, repo, state, promURL string) (*gitstore.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	srv := &http.Server{Handler: reconciler.Handler(loop, reconciler.ServerOptions{AlertToken: "demo"}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: reconciler.Handler(loop, reconciler.ServerOptions{AlertToken: demoSecret, SignalSecret: demoSecret}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
@@ -333,16 +338,40 @@ func (w *world) drive(ctx context.Context) {
 
 // agent fetches every 250ms, applies the stage branches and narrates.
 func (w *world) agent(ctx context.Context) {
-	a := &demo.Agent{Store: w.view, Workloads: w.workloads}
+	a := &demo.Agent{Store: w.view, Workloads: w.workloads, Report: func(stage, commit string) { w.report(ctx, stage, commit) }}
 	for ctx.Err() == nil {
 		if res, err := w.view.Fetch(ctx); err == nil {
+			w.narrate(res.Snapshot)
 			a.Sync(res.Snapshot)
 			w.mu.Lock()
 			w.snap = res.Snapshot
 			w.mu.Unlock()
-			w.narrate(res.Snapshot)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// report tells ferry that the agent applied a stage commit and the
+// workload is healthy, as Argo CD's notifications would.
+func (w *world) report(ctx context.Context, stage, commit string) {
+	body, err := json.Marshal(reconciler.ArgoCDPayload{
+		App: "carts-" + stage, Branch: strings.TrimPrefix(w.view.StageRef(stage), "refs/heads/"), Revision: commit,
+		SyncStatus: "Synced", HealthStatus: "Healthy",
+	})
+	if err != nil {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.hooks+"/hooks/argocd", bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+demoSecret)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		_ = resp.Body.Close()
+		if resp.StatusCode < 300 {
+			w.n.say("dim", "agent applied %s on %s and reported it healthy", commit[:7], strings.TrimPrefix(w.view.StageRef(stage), "refs/heads/"))
+		}
 	}
 }
 
@@ -471,7 +500,7 @@ func (w *world) alerts(ctx context.Context) {
 					w.n.say("bad", "alert %s fires: %s", fired[0].Labels["alertname"], fired[0].Annotations["summary"])
 					announced = true
 				}
-				_ = promserver.Notify(ctx, w.hooks+"/hooks/alertmanager", "demo", fired)
+				_ = promserver.Notify(ctx, w.hooks+"/hooks/alertmanager", demoSecret, fired)
 			}
 		}
 		time.Sleep(time.Second)
@@ -508,6 +537,7 @@ func alertRules(data []byte) []promserver.AlertRule {
 
 func (w *world) until(ctx context.Context, within time.Duration, what string, ok func() bool) error {
 	deadline := time.Now().Add(within)
+	w.n.say("dim", "waiting for %s (at most %s)", what, within.Round(time.Second))
 	for !ok() {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the story stopped: no %s within %s", what, within)

@@ -12,10 +12,10 @@ import (
 // and rolled-back release, and the remediation that closed the problem.
 func TestDemoTellsTheStoryInGit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the demo plays for about a minute")
+		t.Skip("the demo plays for half a minute")
 	}
 	dir := t.TempDir()
-	res := ferry(t, dir, "demo", "--dir", filepath.Join(dir, "ws"), "--no-color")
+	res := ferry(t, dir, "demo", "--dir", filepath.Join(dir, "ws"), "--no-color", "--speed", "2")
 	if res.code != 0 {
 		t.Fatalf("ferry demo exited %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
@@ -55,6 +55,9 @@ func TestDemoTellsTheStoryInGit(t *testing.T) {
 	}
 	if notes := git("log", "--notes=ferry", "--format=%N", "main"); !strings.Contains(notes, "staging: delivery fail for carts") {
 		t.Errorf("the failed staging verdict is not in the notes on main:\n%s", notes)
+	}
+	if notes := git("log", "--notes=ferry", "--format=%N", "stage/production"); !strings.Contains(notes, "applied argo cd application carts-production: Synced, Healthy") {
+		t.Errorf("the agent's deploy signal is not in the notes on stage/production:\n%s", notes)
 	}
 	if status := git("show", "ferry/status:STATUS.md"); !strings.Contains(status, "carts") {
 		t.Errorf("STATUS.md does not list carts:\n%s", status)

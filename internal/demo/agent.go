@@ -16,11 +16,13 @@ var (
 
 // Agent is the stand-in sync agent: it applies each stage branch's carts
 // manifests to that stage's workload, as Flux or Argo CD would apply them
-// to a cluster.
+// to a cluster, and reports each applied commit as they would.
 type Agent struct {
 	Store     *gitstore.Store
 	Workloads map[string]*Workload
-	applied   map[string]string
+	// Report, when set, is told each stage commit the agent applied.
+	Report  func(stage, commit string)
+	applied map[string]string
 }
 
 // Sync applies every stage branch whose tip changed since the last call.
@@ -40,6 +42,9 @@ func (a *Agent) Sync(snap gitstore.Snapshot) {
 		version, replicas, cache := parseManifests(string(data))
 		w.Apply(version, replicas, cache)
 		a.applied[stage] = tip.String()
+		if a.Report != nil {
+			a.Report(stage, tip.String())
+		}
 	}
 }
 
