@@ -33,6 +33,7 @@ import (
 	"github.com/ferrycd/ferry/internal/demo"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/remediator"
 )
 
 // demoSecret authenticates the demo's reports and alerts to ferry.
@@ -511,15 +512,7 @@ func (w *world) alerts(ctx context.Context) {
 func alertRules(data []byte) []promserver.AlertRule {
 	var pr struct {
 		Spec struct {
-			Groups []struct {
-				Rules []struct {
-					Alert       string            `yaml:"alert"`
-					Expr        string            `yaml:"expr"`
-					For         string            `yaml:"for"`
-					Labels      map[string]string `yaml:"labels"`
-					Annotations map[string]string `yaml:"annotations"`
-				} `yaml:"rules"`
-			} `yaml:"groups"`
+			Groups []remediator.RuleGroup `yaml:"groups"`
 		} `yaml:"spec"`
 	}
 	if yaml.Unmarshal(data, &pr) != nil {

@@ -39,15 +39,9 @@ evaluation records in their notes: what ran in each stage, when, from which
 main commit, and which gate let it through. No running ferry is needed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if repo.opts.URL == "" {
-				return usageError("--repo is required")
-			}
-			if output != outputHuman && output != outputJSON {
-				return usageError("-o must be %s or %s", outputHuman, outputJSON)
-			}
-			s, snap, cleanup, err := repo.fetch(cmd.Context())
+			s, snap, cleanup, err := repo.fetchReport(cmd.Context(), output)
 			if err != nil {
-				return &exitError{code: exitFailed, err: err}
+				return err
 			}
 			defer cleanup()
 			entries, err := serviceHistory(s, snap, args[0], stage, limit)

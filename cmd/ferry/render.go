@@ -1,11 +1,7 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
-
-	"github.com/ferrycd/ferry/stages"
 )
 
 func newRender() *cobra.Command {
@@ -23,20 +19,9 @@ cluster, no network). The output is the same bytes for the same inputs.`,
 			if stage == "" {
 				return usageError("--stage is required")
 			}
-			var files stages.Files
-			var err error
-			if repo.opts.URL != "" {
-				files, err = repo.read(cmd.Context())
-			} else {
-				files, err = readDir(dir)
-			}
+			p, err := repo.loadProject(cmd.Context(), dir, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
-			}
-			p, diags := stages.Load(files)
-			if p == nil {
-				_ = printDiagnostics(cmd.ErrOrStderr(), outputHuman, diags.Errors())
-				return &exitError{code: exitFailed, err: fmt.Errorf("the project is invalid")}
 			}
 			out, err := p.Render(args[0], stage, nil)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -90,4 +91,41 @@ func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {
 		return nil, nil, fmt.Errorf("open repository: %w", err)
 	}
 	return s, func() { _ = s.Close(); cleanup() }, nil
+}
+
+// loadProject reads the project from --repo or, without it, from dir and
+// loads it; when it is invalid, its errors go to stderr.
+func (r *repoFlags) loadProject(ctx context.Context, dir string, stderr io.Writer) (*stages.Project, error) {
+	var files stages.Files
+	var err error
+	if r.opts.URL != "" {
+		files, err = r.read(ctx)
+	} else {
+		files, err = readDir(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, diags := stages.Load(files)
+	if p == nil {
+		_ = printDiagnostics(stderr, outputHuman, diags.Errors())
+		return nil, fmt.Errorf("the project is invalid")
+	}
+	return p, nil
+}
+
+// fetchReport checks the flags of a command that reports from --repo
+// alone (status, history, problems) and fetches the repository.
+func (r *repoFlags) fetchReport(ctx context.Context, output string) (*gitstore.Store, gitstore.Snapshot, func(), error) {
+	if r.opts.URL == "" {
+		return nil, gitstore.Snapshot{}, nil, usageError("--repo is required")
+	}
+	if output != outputHuman && output != outputJSON {
+		return nil, gitstore.Snapshot{}, nil, usageError("-o must be %s or %s", outputHuman, outputJSON)
+	}
+	s, snap, cleanup, err := r.fetch(ctx)
+	if err != nil {
+		return nil, gitstore.Snapshot{}, nil, &exitError{code: exitFailed, err: err}
+	}
+	return s, snap, cleanup, nil
 }

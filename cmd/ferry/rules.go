@@ -25,20 +25,9 @@ type a remediation file lists.`,
 			if stage == "" {
 				return usageError("--stage is required")
 			}
-			var files stages.Files
-			var err error
-			if repo.opts.URL != "" {
-				files, err = repo.read(cmd.Context())
-			} else {
-				files, err = readDir(dir)
-			}
+			p, err := repo.loadProject(cmd.Context(), dir, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
-			}
-			p, diags := stages.Load(files)
-			if p == nil {
-				_ = printDiagnostics(cmd.ErrOrStderr(), outputHuman, diags.Errors())
-				return &exitError{code: exitFailed, err: fmt.Errorf("the project is invalid")}
 			}
 			if p.Services[args[0]] == nil || p.Shipyard.Stage(stage) == nil {
 				return &exitError{code: exitFailed, err: fmt.Errorf("no service %q or no stage %q", args[0], stage)}

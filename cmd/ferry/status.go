@@ -23,15 +23,9 @@ func newStatus() *cobra.Command {
 running ferry is needed. -o json prints it as is.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if repo.opts.URL == "" {
-				return usageError("--repo is required")
-			}
-			if output != outputHuman && output != outputJSON {
-				return usageError("-o must be %s or %s", outputHuman, outputJSON)
-			}
-			s, snap, cleanup, err := repo.fetch(cmd.Context())
+			s, snap, cleanup, err := repo.fetchReport(cmd.Context(), output)
 			if err != nil {
-				return &exitError{code: exitFailed, err: err}
+				return err
 			}
 			defer cleanup()
 			tip := snap.Get(s.FerryRef("status"))
