@@ -21,6 +21,7 @@ import (
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 const e2eProject = `seed
@@ -136,7 +137,7 @@ func remediationE2E(t *testing.T, byReplicas map[int]int64, want string) {
 		t.Fatal(err)
 	}
 	loop := reconciler.NewLoop(rec, 200*time.Millisecond)
-	ferrySrv := httptest.NewServer(reconciler.Handler(loop, reconciler.ServerOptions{AlertToken: "am-token"}))
+	ferrySrv := httptest.NewServer(ingress.Handler(loop, ingress.ServerOptions{AlertToken: "am-token"}))
 	defer ferrySrv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

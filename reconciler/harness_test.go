@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/notify"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -182,4 +184,26 @@ func (w *world) replicas(stage string) int {
 	n := 0
 	_, _ = fmt.Sscan(m[1], &n)
 	return n
+}
+
+// recorder is a Notifier that keeps what it is told.
+type recorder struct {
+	mu    sync.Mutex
+	notes []notify.Notification
+}
+
+func (r *recorder) Notify(n notify.Notification) {
+	r.mu.Lock()
+	r.notes = append(r.notes, n)
+	r.mu.Unlock()
+}
+
+func (r *recorder) events() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, n := range r.notes {
+		out = append(out, string(n.Event)+" "+n.Stage)
+	}
+	return out
 }

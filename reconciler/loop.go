@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Loop runs passes: at once, whenever Trigger is called, when a wait
@@ -19,8 +21,11 @@ type Loop struct {
 	Poll time.Duration
 
 	trigger chan struct{}
-	ready   atomic.Bool
-	lastErr atomic.Value // string
+
+	mu      sync.Mutex
+	ready   bool
+	why     string
+	started bool
 }
 
 // NewLoop returns a loop over r polling every poll.
@@ -36,15 +41,27 @@ func (l *Loop) Trigger() {
 	}
 }
 
-// Ready reports whether the last pass reached the repository, and why not.
+// Ready reports whether the last pass delivered, and why not: the
+// repository could not be reached, the credentials were refused, or the
+// project is stalled.
 func (l *Loop) Ready() (bool, string) {
-	msg, _ := l.lastErr.Load().(string)
-	return l.ready.Load(), msg
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.started {
+		return false, "no pass has finished yet"
+	}
+	return l.ready, l.why
+}
+
+func (l *Loop) setReady(ok bool, why string) {
+	l.mu.Lock()
+	l.ready, l.why, l.started = ok, why, true
+	l.mu.Unlock()
 }
 
 // Run loops until ctx ends.
 func (l *Loop) Run(ctx context.Context) error {
-	log := l.R.opts.Log
+	log := l.R.logger(ctx)
 	backoff := time.Duration(0)
 	for {
 		res, err := l.R.Pass(ctx)
@@ -53,17 +70,21 @@ func (l *Loop) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			l.lastErr.Store(err.Error())
-			if gitstore.IsTransient(err) {
-				l.ready.Store(false)
+			if stall := status.AsStall(err); stall != nil {
+				l.setReady(false, fmt.Sprintf("%s: %v", stall.Reason, err))
+			} else if gitstore.IsTransient(err) {
+				l.setReady(false, err.Error())
 				backoff = min(max(2*backoff, time.Second), 5*time.Minute)
 				wait = backoff
 			}
-			log.Error(err, "pass failed", "retryIn", wait.String())
+			log.Error(err, msgPassFailed, keyRetryIn, wait.String())
 		default:
-			l.ready.Store(true)
-			l.lastErr.Store("")
 			backoff = 0
+			if res.Stall != nil {
+				l.setReady(false, fmt.Sprintf("%s: %v", res.Stall.Reason, res.Stall))
+			} else {
+				l.setReady(true, "")
+			}
 			if res.Pushed {
 				wait = 0 // the next step may follow at once
 			} else if !res.Next.IsZero() {
@@ -84,9 +105,35 @@ func (l *Loop) Run(ctx context.Context) error {
 	}
 }
 
-// Report writes a report to ferry/status before it is acknowledged, then
-// asks for a pass. Nothing is kept outside Git.
-func (r *Reconciler) Report(ctx context.Context, rep *Report) error {
+// StagePrefix is the branch prefix of the stage branches.
+func (l *Loop) StagePrefix() string { return l.R.opts.Store.Options().StagePrefix }
+
+// AlertLabels reads the alert label names from ferry.yaml on main, as the
+// mirror last saw it; ferry's defaults when main cannot be read.
+func (l *Loop) AlertLabels() stages.AlertConfig {
+	def := stages.AlertConfig{ServiceLabel: "service", StageLabel: "stage", ProblemLabel: "alertname"}
+	snap, err := l.R.opts.Store.Snapshot()
+	if err != nil {
+		return def
+	}
+	l.R.mu.Lock()
+	defer l.R.mu.Unlock()
+	proj, err := l.R.projects.at(snap.Get(l.R.opts.Store.MainRef()))
+	if err != nil {
+		return def
+	}
+	return proj.Config.Alerts
+}
+
+// Record writes a report to ferry/status before it is acknowledged. Nothing
+// is kept outside Git.
+func (l *Loop) Record(ctx context.Context, rep *status.Report) error {
+	return l.R.Report(ctx, rep)
+}
+
+// Report writes a report to ferry/status. The same report twice is one
+// file.
+func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {
 	if err := rep.Validate(); err != nil {
 		return err
 	}
@@ -98,7 +145,7 @@ func (r *Reconciler) Report(ctx context.Context, rep *Report) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.opts.Store
-	for attempt := 0; attempt < maxPushAttempts; attempt++ {
+	for range maxPushAttempts {
 		fr, err := s.Fetch(ctx)
 		if err != nil {
 			return fmt.Errorf("record report: %w", err)
@@ -106,7 +153,7 @@ func (r *Reconciler) Report(ctx context.Context, rep *Report) error {
 		b := s.Begin(fr.Snapshot)
 		_, err = b.Commit(s.FerryRef("status"), gitstore.CommitRequest{
 			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
-			Edits:   []gitstore.Edit{gitstore.Put(reportPath(rep, data), append(data, '\n'))},
+			Edits:   []gitstore.Edit{gitstore.Put(status.ReportPath(rep, data), append(data, '\n'))},
 		})
 		if errors.Is(err, gitstore.ErrNoChange) {
 			return nil // the same report is already recorded

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Metrics are the loop's Prometheus metrics. A nil *Metrics records
@@ -128,7 +129,7 @@ func (m *Metrics) observeDeployment(stage string) {
 	m.deployments.WithLabelValues(stage).Inc()
 }
 
-func (m *Metrics) observeQueues(st *State) {
+func (m *Metrics) observeQueues(st *status.Branch) {
 	if m == nil {
 		return
 	}

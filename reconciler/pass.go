@@ -10,207 +10,153 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/ferrycd/ferry/gitstore"
-	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/status"
 )
 
-// pass is one computation over a snapshot.
+// pass is one computation over a snapshot: its inputs, what it may use, and
+// what it produced.
 type pass struct {
-	r         *Reconciler
-	store     *gitstore.Store
-	snap      gitstore.Snapshot
-	batch     *gitstore.Batch
-	now       time.Time
-	state     *State
-	before    map[string]string // slot key -> YAML as read
-	reports   []*Report
-	consumed  map[string]bool
-	log       []string
-	next      time.Time
+	in inputs
+	deps
+	st    *status.Branch
+	batch *gitstore.Batch
+
 	statusRef string
-	mainTip   gitstore.Hash
+	stall     *status.Stall
 
 	transitions int
-	// after holds measurements to record once the push succeeded.
-	after []func(*Metrics)
+	next        time.Time
+	changes     []change
 	// progressLines are the lines for candidates' notes, by candidate.
 	progressLines map[string][]string
-	// problems are the open problems (and those that end in this pass).
-	problems   []*Problem
-	problemRaw map[string]string
+	// consumed are the reports this pass used, by file.
+	consumed map[string]bool
+	// notes are the notifications to send once the push succeeded, and
+	// deployed the stages of the deployments it made.
+	notes     []notify.Notification
+	deployed  []string
+	evaluated [][2]string // stage, result
+	// holdAuthors are who asked for each hold, by file.
+	holdAuthors map[string]string
 }
 
-func (r *Reconciler) newPass(snap gitstore.Snapshot) (*pass, error) {
+// deps are what a pass may use besides its inputs.
+type deps struct {
+	store    *gitstore.Store
+	projects *projectCache
+	opts     *Options
+}
+
+// change is one transition, for the log and the status commit's message.
+type change struct {
+	stage, service, run, what string
+}
+
+func (c change) String() string {
+	if c.stage == "" {
+		return c.what
+	}
+	return fmt.Sprintf("%s/%s %s %s", c.stage, c.service, c.run, c.what)
+}
+
+func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot) (*pass, error) {
+	in, err := r.resolve(snap)
+	if stall := status.AsStall(err); stall != nil {
+		r.logger(ctx).Error(stall, msgStalled, keyReason, stall.Reason)
+		// Nothing may be written over a state that cannot be read.
+		return &pass{in: in, stall: stall, batch: r.opts.Store.Begin(snap), st: nil}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	s := r.opts.Store
 	p := &pass{
-		r: r, store: s, snap: snap, batch: s.Begin(snap), now: r.opts.Now().UTC(),
-		consumed: map[string]bool{}, statusRef: s.FerryRef("status"), mainTip: snap.Get(s.MainRef()),
+		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts},
+		st: in.status, batch: s.Begin(snap), statusRef: s.FerryRef("status"), consumed: map[string]bool{},
 	}
-	p.batch.Now = func() time.Time { return p.now }
-	status := snap.Get(p.statusRef)
-	st, err := loadState(s.Reader, status, r.slots.parse)
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	p.state = st
-	p.before = st.raw
-	if p.reports, err = loadReports(s.Reader, status); err != nil {
-		return nil, fmt.Errorf("read reports: %w", err)
-	}
-	if p.problems, p.problemRaw, err = loadProblems(s.Reader, status); err != nil {
-		return nil, fmt.Errorf("read problems: %w", err)
-	}
+	p.batch.Now = func() time.Time { return in.now }
 	return p, nil
 }
 
-// compute makes every transition of the pass in the batch.
-func (p *pass) compute(ctx context.Context) error {
-	if p.mainTip.IsZero() {
-		return nil // nothing to deliver yet
-	}
-	proj, err := p.r.project(p.store.Reader, p.mainTip)
-	switch {
-	case err != nil:
-		p.state.Error = err.Error()
-	case proj.Config.StageBranchPrefix != p.store.Options().StagePrefix:
-		// Deploying to branches the mirror does not track would lose them.
-		p.state.Error = fmt.Sprintf("ferry.yaml: stageBranchPrefix %q differs from ferry's --stage-prefix %q: run ferry with --stage-prefix %s",
-			proj.Config.StageBranchPrefix, p.store.Options().StagePrefix, proj.Config.StageBranchPrefix)
-		return p.writeState()
-	default:
-		p.state.Error = ""
-	}
-	if err := p.enqueueCandidates(); err != nil {
-		return err
-	}
-	p.openProblems()
-	if err := p.remediate(ctx); err != nil {
-		return err
-	}
-	for _, k := range p.state.keys() {
-		if err := p.advance(ctx, p.state.Slots[k]); err != nil {
-			return err
-		}
-	}
-	p.r.opts.Metrics.observeQueues(p.state)
-	if err := p.writeProgress(); err != nil {
-		return err
-	}
-	return p.writeState()
+// step is one named part of a pass.
+type step struct {
+	name string
+	run  func(context.Context) error
 }
 
-// enqueueCandidates queues the main commits since the last pass.
-func (p *pass) enqueueCandidates() error {
-	if p.state.LastMain == p.mainTip.String() {
-		return nil
+// run computes every transition of the pass in its batch, step by step;
+// the first error stops the pass.
+func (p *pass) run(ctx context.Context) error {
+	if p.st == nil || p.in.mainTip.IsZero() {
+		return nil // a stalled status branch, or nothing to deliver yet
 	}
-	commits, bootstrap, err := p.newMainCommits()
-	if err != nil {
-		return err
-	}
-	for _, c := range commits {
-		proj, perr := p.r.project(p.store.Reader, c.Hash)
-		var services []string
-		switch {
-		case bootstrap && perr == nil:
-			services = sortedKeys(proj.Services)
-		case perr == nil:
-			parent := gitstore.ZeroHash
-			if len(c.Parents) > 0 {
-				parent = c.Parents[0]
-			}
-			changed, err := p.store.ChangedPaths(parent, c.Hash)
-			if err != nil {
-				return err
-			}
-			services = proj.Candidates(changed)
-		default:
-			p.logf("main %s is invalid; no candidates from it: %v", short(c.Hash.String()), firstLine(perr))
-			continue
+	for _, s := range []step{
+		{"check the project", p.checkProject},
+		{"resume deferred runs", p.resumeDeferred},
+		{"queue candidates", p.enqueueCandidates},
+		{"open problems", p.openProblems},
+		{"remediate", p.remediate},
+		{"advance runs", p.advanceRuns},
+		{"write progress notes", p.writeProgress},
+		{"write status", p.writeStatus},
+	} {
+		err := s.run(ctx)
+		if errors.Is(err, errHalt) {
+			return p.writeStatus(ctx)
 		}
-		for _, svc := range services {
-			p.enqueueCandidate(proj, c.Hash.String(), svc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	p.state.LastMain = p.mainTip.String()
 	return nil
 }
 
-// newMainCommits lists the first-parent commits of main after LastMain,
-// oldest first. Without a LastMain (the first pass), the tip alone is a
-// candidate for every service.
-func (p *pass) newMainCommits() ([]*gitstore.Commit, bool, error) {
-	var out []*gitstore.Commit
-	h := p.mainTip
-	for i := 0; i < maxNewCandidates; i++ {
-		if p.state.LastMain != "" && h.String() == p.state.LastMain {
-			break
-		}
-		c, err := p.store.Commit(h)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, c)
-		if p.state.LastMain == "" || len(c.Parents) == 0 {
-			break
-		}
-		h = c.Parents[0]
+// errHalt ends a pass early: only the status is written.
+var errHalt = errors.New("halt")
+
+// checkProject records why main cannot be delivered: an invalid project
+// stalls new candidates (runs in flight read their own commits and go on);
+// a stage prefix that differs from the mirror's halts the pass.
+func (p *pass) checkProject(context.Context) error {
+	switch {
+	case p.in.mainErr != nil:
+		p.stall = &status.Stall{Reason: status.ReasonInvalidProject, Err: p.in.mainErr}
+	case p.in.main.Config.StageBranchPrefix != p.store.Options().StagePrefix:
+		// Deploying to branches the mirror does not track would lose them.
+		p.stall = &status.Stall{Reason: status.ReasonStagePrefixMismatch, Err: fmt.Errorf(
+			"ferry.yaml: stageBranchPrefix %q differs from ferry's --stage-prefix %q: run ferry with --stage-prefix %s",
+			p.in.main.Config.StageBranchPrefix, p.store.Options().StagePrefix, p.in.main.Config.StageBranchPrefix)}
+		return errHalt
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, p.state.LastMain == "", nil
+	return nil
 }
 
-// enqueueCandidate starts a candidate in the first stage's first sequence
-// that no trigger starts.
-func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
-	first := proj.Shipyard.Spec.Stages[0]
-	for _, q := range first.Sequences {
-		if len(q.TriggeredOn) == 0 {
-			p.enqueue(first.Name, svc, &Run{Candidate: candidate, Sequence: q.Name}, proj, false)
-			p.progress(candidate, fmt.Sprintf("%s: queued %s for %s", first.Name, q.Name, svc))
-			return
+// resumeDeferred moves the runs queued while a slot's file was corrupt
+// into the slot, once it reads again.
+func (p *pass) resumeDeferred(context.Context) error {
+	for key, runs := range p.st.State.Deferred {
+		stage, svc, _ := strings.Cut(key, "/")
+		slot := p.st.Slot(stage, svc)
+		if slot == nil {
+			continue
 		}
+		slot.Queue = append(slot.Queue, runs...)
+		delete(p.st.State.Deferred, key)
+		p.transitions++
 	}
-	p.logf("stage %s has no sequence without triggers; %s is not delivered", first.Name, svc)
+	return nil
 }
 
-// enqueue adds a run to a slot's queue; first puts it ahead of the waiting
-// runs (a rollback). With concurrency "latest", a newer candidate replaces
-// the runs of the same sequence still waiting, which are recorded as
-// superseded.
-func (p *pass) enqueue(stage, svc string, run *Run, proj *stages.Project, first bool) {
-	slot := p.state.slot(stage, svc)
-	run.ID = p.state.newRunID()
-	run.Phase, run.Since = PhaseQueued, p.now
-	if s := proj.Services[svc]; s != nil {
-		run.Pin = s.Pin.Summary()
-	}
-	if first {
-		slot.Queue = append([]*Run{run}, slot.Queue...)
-		return
-	}
-	if proj.Config.Concurrency(stage) == stages.ConcurrencyLatest {
-		kept := slot.Queue[:0]
-		for _, q := range slot.Queue {
-			if q.Sequence == run.Sequence {
-				slot.Superseded = appendBounded(slot.Superseded, fmt.Sprintf("%s %s by %s", q.ID, short(q.Candidate), short(run.Candidate)), 20)
-				p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, short(run.Candidate)))
-				continue
-			}
-			kept = append(kept, q)
+// advanceRuns moves every slot as far as it can go.
+func (p *pass) advanceRuns(ctx context.Context) error {
+	for _, k := range p.st.Keys() {
+		if err := p.advance(ctx, p.st.Slots[k]); err != nil {
+			return err
 		}
-		slot.Queue = kept
 	}
-	slot.Queue = append(slot.Queue, run)
-}
-
-func appendBounded(list []string, s string, max int) []string {
-	list = append(list, s)
-	if len(list) > max {
-		list = list[len(list)-max:]
-	}
-	return list
+	p.opts.Metrics.observeQueues(p.st)
+	return nil
 }
 
 // progress adds a line to the note on a candidate commit on main, so that
@@ -220,29 +166,49 @@ func (p *pass) progress(candidate, line string) {
 	if p.progressLines == nil {
 		p.progressLines = map[string][]string{}
 	}
-	p.progressLines[candidate] = append(p.progressLines[candidate], p.now.Format(time.RFC3339)+" "+line+"\n")
+	p.progressLines[candidate] = append(p.progressLines[candidate], p.in.now.Format(time.RFC3339)+" "+line+"\n")
 }
 
 // writeProgress appends the gathered lines to the candidates' notes.
-func (p *pass) writeProgress() error {
+func (p *pass) writeProgress(context.Context) error {
 	for _, candidate := range sortedKeys(p.progressLines) {
 		h := gitstore.NewHash(candidate)
 		old, err := p.batch.Note(h)
 		if err != nil && !gitstore.IsNotFound(err) {
-			return err
+			return fmt.Errorf("read the note on %s: %w", short(candidate), err)
 		}
 		p.batch.SetNote(h, append(old, strings.Join(p.progressLines[candidate], "")...))
 	}
 	return nil
 }
 
-func (p *pass) logf(format string, args ...any) {
-	p.log = append(p.log, fmt.Sprintf(format, args...))
+// record notes a transition for the log and the status commit.
+func (p *pass) record(slot *status.Slot, run *status.Run, format string, args ...any) {
+	c := change{what: fmt.Sprintf(format, args...)}
+	if slot != nil {
+		c.stage, c.service = slot.Stage, slot.Service
+	}
+	if run != nil {
+		c.run = run.ID
+	}
+	p.changes = append(p.changes, c)
 }
 
-func (p *pass) logTransitions(log logr.Logger) {
-	for _, l := range p.log {
-		log.Info(l)
+// pushed logs the transitions and sends what waited for the push.
+func (p *pass) pushed(log logr.Logger) {
+	for _, c := range p.changes {
+		log.Info(msgTransition, keyStage, c.stage, keyService, c.service, keyRun, c.run, keyChange, c.what)
+	}
+	for _, n := range p.notes {
+		if p.opts.Notifier != nil {
+			p.opts.Notifier.Notify(n)
+		}
+	}
+	for _, stage := range p.deployed {
+		p.opts.Metrics.observeDeployment(stage)
+	}
+	for _, e := range p.evaluated {
+		p.opts.Metrics.observeEvaluation(e[0], e[1])
 	}
 }
 
@@ -251,61 +217,4 @@ func (p *pass) wake(at time.Time) {
 	if !at.IsZero() && (p.next.IsZero() || at.Before(p.next)) {
 		p.next = at
 	}
-}
-
-// maxLogLines bounds the transitions a status commit's message lists.
-const maxLogLines = 50
-
-// writeState commits the changed slots, state.yaml, the consumed reports
-// and the dashboards in one commit on ferry/status.
-func (p *pass) writeState() error {
-	var edits []gitstore.Edit
-	for _, k := range p.state.keys() {
-		slot := p.state.Slots[k]
-		data := marshalYAML(slot)
-		if p.before[k] != string(data) {
-			edits = append(edits, gitstore.Put(slotPath(slot.Stage, slot.Service), data))
-		}
-	}
-	for _, r := range p.reports {
-		if p.consumed[r.file] || p.now.Sub(r.Received) > 24*time.Hour {
-			edits = append(edits, gitstore.Delete(r.file))
-		}
-	}
-	edits = append(edits, p.writeProblems()...)
-	if len(edits) == 0 && p.transitions == 0 && !p.stateChanged() {
-		return nil
-	}
-	edits = append(edits,
-		gitstore.Put(stateFile, marshalYAML(p.state)),
-		gitstore.Put(statusMD, renderStatusMD(p.state, p.now)),
-		gitstore.Put(statusJSON, renderStatusJSON(p.state, p.now)),
-	)
-	msg := fmt.Sprintf("status: %d transition(s)", p.transitions)
-	if n := len(p.log); n > 0 {
-		lines := p.log
-		if n > maxLogLines {
-			lines = append(lines[:maxLogLines:maxLogLines], fmt.Sprintf("… and %d more (runs/ has them all)", n-maxLogLines))
-		}
-		msg += "\n\n" + strings.Join(lines, "\n")
-	}
-	_, err := p.batch.Commit(p.statusRef, gitstore.CommitRequest{Message: msg, Edits: edits})
-	if errors.Is(err, gitstore.ErrNoChange) {
-		return nil
-	}
-	return err
-}
-
-func (p *pass) stateChanged() bool {
-	status := p.snap.Get(p.statusRef)
-	if status.IsZero() {
-		return true
-	}
-	old, err := p.store.ReadFile(status, stateFile)
-	return err != nil || string(old) != string(marshalYAML(p.state))
-}
-
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrycd/ferry/status"
 )
 
 func TestBumpIsPromotedToProduction(t *testing.T) {
@@ -73,9 +75,27 @@ func TestSlowVersionIsBlockedInStagingAndRolledBack(t *testing.T) {
 	if !strings.Contains(progress, "staging: delivery fail for carts (score 0): evaluation failed") {
 		t.Errorf("progress note:\n%s", progress)
 	}
-	status := w.git("show", "ferry/status:status.json")
-	if !strings.Contains(status, `"verdict": "fail"`) {
-		t.Errorf("status.json:\n%s", status)
+	data := w.git("show", "ferry/status:status.json")
+	if !strings.Contains(data, `"verdict": "fail"`) {
+		t.Errorf("status.json:\n%s", data)
+	}
+	sum, err := status.ParseSummary([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staging, ok := sum.Service("staging", "carts")
+	if !ok || staging.Deployed == nil || staging.Deployed.Pin != "image=carts:0.11.1" || !staging.Deployed.RolledBack {
+		t.Errorf("status.json: staging must run the restored release carts:0.11.1: %+v", staging.Deployed)
+	}
+	if staging.Last == nil || staging.Last.RolledBack != "rolled back to image=carts:0.11.1" {
+		t.Errorf("status.json: the last run in staging must say it rolled back: %+v", staging.Last)
+	}
+	if staging.LastGate == nil || staging.LastGate.Verdict != "fail" {
+		t.Errorf("status.json: the failed gate is missing: %+v", staging.LastGate)
+	}
+	md := w.git("show", "ferry/status:STATUS.md")
+	if !strings.Contains(md, "`image=carts:0.11.1` (restored by a rollback)") {
+		t.Errorf("STATUS.md does not show the restored release in staging:\n%s", md)
 	}
 	if diff := cmp.Diff([]string{"gate-failed staging", "rolled-back staging"}, w.notes.events()); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)

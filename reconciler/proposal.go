@@ -6,9 +6,12 @@ import (
 	"path"
 	"strings"
 
+	"github.com/go-logr/logr"
+
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
 )
 
 // PullRequests opens and reads pull requests on the repository's forge.
@@ -23,13 +26,13 @@ var _ PullRequests = (*forge.Client)(nil)
 // is on the remote, and reads its state afterwards. A closed request is a
 // rejection.
 // Forge failures never fail the run: they are logged and retried.
-func (p *pass) pullRequest(ctx context.Context, slot *Slot, run *Run, proposal, stageRef string) (rejected bool) {
-	prs := p.r.opts.PullRequests
+func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.Run, proposal, stageRef string) (rejected bool) {
+	prs := p.opts.PullRequests
 	if prs == nil {
 		return false
 	}
 	if run.PullRequest == 0 {
-		if p.snap.Get(proposal).IsZero() {
+		if p.in.snap.Get(proposal).IsZero() {
 			return false // pushed by this pass: open the request in the next
 		}
 		body := p.proposalBody(slot, run, proposal, stageRef)
@@ -38,33 +41,31 @@ func (p *pass) pullRequest(ctx context.Context, slot *Slot, run *Run, proposal, 
 			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: body,
 		})
 		if err != nil {
-			p.logf("%s/%s %s: open pull request: %v (retried next pass)", slot.Stage, slot.Service, run.ID, err)
-			p.wake(p.now.Add(retryForge))
+			p.forgeFailed(ctx, slot, run, fmt.Errorf("open pull request: %w", err))
 			return false
 		}
 		run.PullRequest, run.PullRequestURL = pr.Number, pr.URL
 		p.transitions++
-		p.wake(p.now.Add(retryForge))
+		p.wake(p.in.now.Add(retryForge))
 		p.progress(run.Candidate, fmt.Sprintf("%s: pull request for %s: %s", slot.Stage, slot.Service, pr.URL))
 		return false
 	}
 	pr, err := prs.Get(ctx, run.PullRequest)
 	if err != nil {
-		p.logf("%s/%s %s: read pull request %d: %v (retried next pass)", slot.Stage, slot.Service, run.ID, run.PullRequest, err)
-		p.wake(p.now.Add(retryForge))
+		p.forgeFailed(ctx, slot, run, fmt.Errorf("read pull request %d: %w", run.PullRequest, err))
 		return false
 	}
 	if pr.State == forge.StateMerged && pr.MergedBy != "" {
 		run.Approver = pr.MergedBy
 	}
 	// A review happens on the forge, outside Git: look again in a while.
-	p.wake(p.now.Add(retryForge))
+	p.wake(p.in.now.Add(retryForge))
 	return pr.State == forge.StateClosed
 }
 
 // proposalBody is what a reviewer needs: the versions, the gate's verdict
 // with its objectives, the manifests' change, and where the record is.
-func (p *pass) proposalBody(slot *Slot, run *Run, proposal, stageRef string) string {
+func (p *pass) proposalBody(slot *status.Slot, run *status.Run, proposal, stageRef string) string {
 	var b strings.Builder
 	before := "nothing yet"
 	if slot.Released != nil {
@@ -95,7 +96,7 @@ func (p *pass) proposalBody(slot *Slot, run *Run, proposal, stageRef string) str
 }
 
 // gateRecord finds the evaluation record of the run that triggered this one.
-func (p *pass) gateRecord(slot *Slot, run *Run) *evaluator.Record {
+func (p *pass) gateRecord(slot *status.Slot, run *status.Run) *evaluator.Record {
 	stage, rest, ok := strings.Cut(run.TriggeredBy, ".")
 	if !ok {
 		return nil
@@ -144,4 +145,12 @@ func (p *pass) manifestChange(svc, from, to string) (added, removed int) {
 		}
 	}
 	return added, removed
+}
+
+// forgeFailed logs a failed forge call where it is handled and retries it
+// in a while: forge failures never fail a run.
+func (p *pass) forgeFailed(ctx context.Context, slot *status.Slot, run *status.Run, err error) {
+	retry := p.in.now.Add(retryForge)
+	logr.FromContextOrDiscard(ctx).Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
+	p.wake(retry)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,13 +13,18 @@ import (
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
-	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Defaults for [Options].
 const (
 	DefaultTimeout   = time.Hour
 	DefaultTimeframe = 5 * time.Minute
+)
+
+// Limits of one pass.
+const (
 	maxPushAttempts  = 8
 	maxStepsPerSlot  = 64
 	maxNewCandidates = 1000
@@ -35,13 +42,14 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Log receives the loop's log lines.
+	// Log receives the loop's log lines when the context of a pass carries
+	// no logger.
 	Log logr.Logger
 	// Metrics, when set, receives the loop's measurements.
 	Metrics *Metrics
-	// Notifier, when set, is told of approvals needed, failed gates and
-	// rollbacks, once they are pushed.
-	Notifier Notifier
+	// Notifier, when set, is told of approvals needed, failed gates,
+	// rollbacks and escalations, once they are pushed.
+	Notifier notify.Notifier
 	// PullRequests, when set, opens a pull request for each proposal.
 	PullRequests PullRequests
 }
@@ -57,6 +65,9 @@ func (o *Options) Validate() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Querier == nil {
+		o.Querier = noQuerier{}
+	}
 	return nil
 }
 
@@ -65,22 +76,18 @@ type Reconciler struct {
 	opts Options
 
 	mu       sync.Mutex // one pass at a time
-	projects map[gitstore.Hash]*loadedProject
+	projects *projectCache
 	// idle remembers the snapshot of the last pass that had nothing to
 	// push and when its first wait ends: the same refs before that time
 	// give the same (empty) result, so the pass stops after the fetch.
 	idle  *idlePass
-	slots slotCache
+	slots status.Cache
 }
 
 type idlePass struct {
-	snap gitstore.Snapshot
-	next time.Time
-}
-
-type loadedProject struct {
-	project *stages.Project
-	err     error
+	snap  gitstore.Snapshot
+	next  time.Time
+	stall *status.Stall
 }
 
 // New returns a reconciler.
@@ -88,7 +95,7 @@ func New(opts Options) (*Reconciler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Reconciler{opts: opts, projects: map[gitstore.Hash]*loadedProject{}}, nil
+	return &Reconciler{opts: opts, projects: newProjectCache(opts.Store.Reader)}, nil
 }
 
 // PassResult says what a pass did.
@@ -103,6 +110,8 @@ type PassResult struct {
 	Attempts int
 	// Bytes counts the pack bytes pushed.
 	Bytes int64
+	// Stall is why the project cannot be delivered, when it cannot.
+	Stall *status.Stall
 }
 
 // Pass fetches, computes every transition and pushes them atomically. When
@@ -117,28 +126,32 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 }
 
 func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
+	log := r.logger(ctx)
 	var res PassResult
 	for res.Attempts < maxPushAttempts {
 		fr, err := r.opts.Store.Fetch(ctx)
 		r.opts.Metrics.observeFetch(fr, err)
 		if err != nil {
+			if gitstore.IsAuth(err) {
+				err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
+			}
 			return res, fmt.Errorf("fetch: %w", err)
 		}
 		if r.stillIdle(fr.Snapshot) {
-			res.Next = r.idle.next
+			res.Next, res.Stall = r.idle.next, r.idle.stall
 			return res, nil
 		}
 		r.idle = nil
-		p, err := r.newPass(fr.Snapshot)
+		p, err := r.newPass(ctx, fr.Snapshot)
 		if err != nil {
 			return res, err
 		}
-		if err := p.compute(ctx); err != nil {
+		if err := p.run(ctx); err != nil {
 			return res, err
 		}
-		res.Transitions, res.Next = p.transitions, p.next
+		res.Transitions, res.Next, res.Stall = p.transitions, p.next, p.stall
 		if p.batch.Empty() {
-			r.idle = &idlePass{snap: fr.Snapshot, next: p.next}
+			r.idle = &idlePass{snap: fr.Snapshot, next: p.next, stall: p.stall}
 			return res, nil
 		}
 		res.Attempts++
@@ -146,16 +159,16 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		r.opts.Metrics.observePush(pr, err)
 		if err == nil {
 			res.Pushed, res.Bytes = true, pr.Bytes
-			p.logTransitions(r.opts.Log)
-			for _, f := range p.after {
-				f(r.opts.Metrics)
-			}
+			p.pushed(log)
 			return res, nil
 		}
 		if !gitstore.IsStale(err) {
+			if gitstore.IsAuth(err) {
+				err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
+			}
 			return res, fmt.Errorf("push: %w", err)
 		}
-		r.opts.Log.V(1).Info("ref moved during pass, recomputing", "attempt", res.Attempts)
+		log.V(1).Info(msgRefMoved, keyAttempt, res.Attempts)
 	}
 	return res, fmt.Errorf("push: %d attempts in a row found a ref moved", maxPushAttempts)
 }
@@ -169,27 +182,21 @@ func (r *Reconciler) stillIdle(snap gitstore.Snapshot) bool {
 	return r.idle.next.IsZero() || r.opts.Now().Before(r.idle.next)
 }
 
-// project returns the project at a main commit, parsed once per commit.
-func (r *Reconciler) project(rd gitstore.Reader, commit gitstore.Hash) (*stages.Project, error) {
-	if lp, ok := r.projects[commit]; ok {
-		return lp.project, lp.err
+// logger is the context's logger, else the one of the options.
+func (r *Reconciler) logger(ctx context.Context) logr.Logger {
+	if l, err := logr.FromContext(ctx); err == nil {
+		return l
 	}
-	lp := &loadedProject{}
-	files, err := rd.ReadDir(commit, "")
-	if err != nil {
-		lp.err = err
-	} else {
-		p, diags := stages.Load(stages.Files(files))
-		lp.project = p
-		if p == nil {
-			lp.err = fmt.Errorf("the project at %s is invalid:\n%s", short(commit.String()), diags.Errors().Error())
-		}
-	}
-	if len(r.projects) > 256 {
-		r.projects = map[gitstore.Hash]*loadedProject{}
-	}
-	r.projects[commit] = lp
-	return lp.project, lp.err
+	return r.opts.Log
+}
+
+// errNoPrometheus is the reason of every value when no SLI source is set.
+var errNoPrometheus = errors.New("no Prometheus is configured (--prometheus-url)")
+
+type noQuerier struct{}
+
+func (noQuerier) Query(context.Context, string, time.Time) (float64, error) {
+	return 0, errNoPrometheus
 }
 
 func short(sha string) string {
@@ -197,4 +204,18 @@ func short(sha string) string {
 		return sha[:7]
 	}
 	return sha
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -9,12 +9,13 @@ import (
 
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 // alert posts an Alertmanager webhook payload (version 4) to ferry.
 func (w *world) alert(status string) {
 	w.t.Helper()
-	h := reconciler.Handler(reconciler.NewLoop(w.rec, time.Hour), reconciler.ServerOptions{AlertToken: "am"})
+	h := ingress.Handler(reconciler.NewLoop(w.rec, time.Hour), ingress.ServerOptions{AlertToken: "am"})
 	body := `{"version":"4","status":"` + status + `","receiver":"ferry","groupLabels":{"alertname":"response_time"},
 	 "alerts":[{"status":"` + status + `","labels":{"alertname":"response_time","project":"sockshop","stage":"production","service":"carts","severity":"warning"},
 	 "annotations":{"summary":"response_time of carts in production violates its SLO"},"startsAt":"2026-11-21T12:10:00Z","fingerprint":"c3a1b2"}]}`

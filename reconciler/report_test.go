@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/status"
 )
 
-func (w *world) report(r reconciler.Report) {
+func (w *world) report(r status.Report) {
 	w.t.Helper()
 	if err := w.rec.Report(context.Background(), &r); err != nil {
 		w.t.Fatal(err)
@@ -35,22 +35,22 @@ func TestReportsCompleteTasks(t *testing.T) {
 	if strings.Contains(w.git("show", "ferry/status:runs/dev/carts.yaml"), "waiting: test") {
 		t.Fatal("the test started before the deployment was reported")
 	}
-	w.report(reconciler.Report{Kind: reconciler.ReportDeployed, Stage: "dev", Service: "carts", Commit: w.git("rev-parse", "stage/dev")})
+	w.report(status.Report{Kind: status.ReportDeployed, Stage: "dev", Service: "carts", Commit: w.git("rev-parse", "stage/dev")})
 	w.settle(time.Minute)
 	runs := w.git("show", "ferry/status:runs/dev/carts.yaml")
 	if !strings.Contains(runs, "waiting: test") {
 		t.Fatalf("the test does not wait for its report:\n%s", runs)
 	}
 	run := w.runID("dev")
-	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: run, Result: "pass", Start: w.now.Add(-time.Minute), End: w.now})
-	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: run, Task: "notify", Result: "pass"})
+	w.report(status.Report{Kind: status.ReportTest, Run: run, Result: "pass", Start: w.now.Add(-time.Minute), End: w.now})
+	w.report(status.Report{Kind: status.ReportTask, Run: run, Task: "notify", Result: "pass"})
 	w.settle(time.Minute)
 	if !strings.Contains(w.git("show", "ferry/status:runs/dev/carts.yaml"), "result: pass") {
 		t.Fatalf("dev did not finish:\n%s", w.git("show", "ferry/status:runs/dev/carts.yaml"))
 	}
 	// Staging's deployment is reported unhealthy: the run fails like a gate.
 	f := false
-	w.report(reconciler.Report{Kind: reconciler.ReportDeployed, Stage: "staging", Service: "carts", Commit: w.git("rev-parse", "stage/staging"), Healthy: &f, Message: "CrashLoopBackOff"})
+	w.report(status.Report{Kind: status.ReportDeployed, Stage: "staging", Service: "carts", Commit: w.git("rev-parse", "stage/staging"), Healthy: &f, Message: "CrashLoopBackOff"})
 	w.settle(time.Minute)
 	staging := w.git("show", "ferry/status:runs/staging/carts.yaml")
 	if !strings.Contains(staging, "result: fail") || !strings.Contains(staging, "CrashLoopBackOff") {
@@ -67,7 +67,7 @@ func TestReportsCompleteTasks(t *testing.T) {
 func TestWaitsTimeOut(t *testing.T) {
 	w := newWorld(t, "reports.txtar")
 	w.settle(time.Minute)
-	w.report(reconciler.Report{Kind: reconciler.ReportDeployed, Stage: "dev", Service: "carts", Commit: w.git("rev-parse", "stage/dev")})
+	w.report(status.Report{Kind: status.ReportDeployed, Stage: "dev", Service: "carts", Commit: w.git("rev-parse", "stage/dev")})
 	w.settle(2 * time.Hour) // no test report: the default timeout (1h) fails the run
 	runs := w.git("show", "ferry/status:runs/dev/carts.yaml")
 	if !strings.Contains(runs, "result: fail") || !strings.Contains(runs, "no test report") {

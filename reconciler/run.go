@@ -7,17 +7,9 @@ import (
 	"time"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/reconciler/notify"
 	"github.com/ferrycd/ferry/stages"
-)
-
-// Waits a run can be in.
-const (
-	waitDelay    = "delay"    // triggeredAfter
-	waitDeployed = "deployed" // a deployed report or the settle time
-	waitTest     = "test"     // a test report or the duration
-	waitWindow   = "window"   // the evaluation timeframe to pass
-	waitApproval = "approval" // the proposal merged into the stage branch
-	waitReport   = "report"   // an external task's report
+	"github.com/ferrycd/ferry/status"
 )
 
 // taskOutcome is what a task step decided.
@@ -31,13 +23,13 @@ func waiting() taskOutcome                { return taskOutcome{wait: true} }
 func done(result, msg string) taskOutcome { return taskOutcome{result: result, msg: msg} }
 
 // advance moves a slot as far as it can go in this pass.
-func (p *pass) advance(ctx context.Context, slot *Slot) error {
+func (p *pass) advance(ctx context.Context, slot *status.Slot) error {
 	for range maxStepsPerSlot {
 		if slot.Current == nil && !p.startNext(slot) {
 			return nil
 		}
 		run := slot.Current
-		proj, err := p.r.project(p.store.Reader, hashOf(run.Candidate))
+		proj, err := p.projects.at(gitstore.NewHash(run.Candidate))
 		if err != nil {
 			p.finish(slot, run, nil, stages.ResultFail, "the project at the candidate commit cannot be read: "+firstLine(err))
 			continue
@@ -51,84 +43,91 @@ func (p *pass) advance(ctx context.Context, slot *Slot) error {
 			p.finish(slot, run, proj, worst(run.Results), "")
 			continue
 		}
-		out, err := p.step(ctx, slot, run, proj, &seq.Tasks[run.Task])
+		task := &seq.Tasks[run.Task]
+		run.TaskName = task.Name
+		out, err := p.step(ctx, slot, run, proj, task)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s/%s run %s task %s: %w", slot.Stage, slot.Service, run.ID, task.Name, err)
 		}
 		if out.wait {
 			p.wake(run.Until)
 			return nil
 		}
-		p.transitions++
-		task := seq.Tasks[run.Task].Name
-		if run.Results == nil {
-			run.Results = map[string]string{}
-		}
-		run.Results[task] = out.result
-		p.logf("%s/%s %s %s: %s %s", slot.Stage, slot.Service, run.ID, task, out.result, out.msg)
-		if out.result == resultSuperseded {
-			p.finish(slot, run, proj, resultSuperseded, out.msg)
-			continue
-		}
-		if out.result == stages.ResultFail {
-			if task == "evaluation" {
-				p.notify(slot, run, EventGateFailed, "the quality gate failed: "+out.msg, nil)
-			}
-			p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("%s failed: %s", task, out.msg))
-			continue
-		}
-		run.Task++
-		run.TaskStarted, run.Waiting, run.Until = p.now, "", time.Time{}
-		run.Phase = PhaseRunning
+		p.endTask(slot, run, proj, task.Name, out)
 	}
 	return nil
 }
 
-// startNext takes the next queued run unless a hold stops it.
-func (p *pass) startNext(slot *Slot) bool {
+// endTask records a task's result and moves the run to its next task, or
+// ends it.
+func (p *pass) endTask(slot *status.Slot, run *status.Run, proj *stages.Project, task string, out taskOutcome) {
+	p.transitions++
+	if run.Results == nil {
+		run.Results = map[string]string{}
+	}
+	run.Results[task] = out.result
+	p.record(slot, run, "%s: %s %s", task, out.result, out.msg)
+	switch {
+	case out.result == status.ResultSuperseded:
+		p.finish(slot, run, proj, status.ResultSuperseded, out.msg)
+	case out.result == stages.ResultFail:
+		if task == "evaluation" {
+			p.notify(slot, run, notify.EventGateFailed, "the quality gate failed: "+out.msg, nil)
+		}
+		p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("%s failed: %s", task, out.msg))
+	default:
+		run.Task++
+		run.TaskStarted, run.Waiting, run.Until, run.TaskName = p.in.now, "", time.Time{}, ""
+		run.Phase = status.PhaseRunning
+	}
+}
+
+// startNext takes the next queued run unless a problem being remediated or
+// a hold stops it. Holds are read at main's tip: lifting one is a commit.
+func (p *pass) startNext(slot *status.Slot) bool {
 	if len(slot.Queue) == 0 {
 		return false
 	}
 	run := slot.Queue[0]
-	if proj, err := p.r.project(p.store.Reader, hashOf(run.Candidate)); err == nil {
-		// Holds are read at main's tip: lifting one is a new commit.
-		if tip, err := p.r.project(p.store.Reader, p.mainTip); err == nil {
-			proj = tip
-		}
-		if pr := p.remediating(slot.Stage, slot.Service); pr != nil {
-			if run.Phase != PhaseHeld {
-				run.Phase, run.Message = PhaseHeld, "waiting: problem "+pr.ID+" is being remediated"
-				p.transitions++
+	if pr := p.remediating(slot.Stage, slot.Service); pr != nil {
+		p.hold(run, "waiting: problem "+pr.ID+" is being remediated")
+		return false
+	}
+	if proj := p.in.main; proj != nil {
+		if h := proj.HoldOn(slot.Service, slot.Stage, p.in.now); h != nil {
+			by := h.By
+			if by == "" {
+				by = p.holdAuthor(h.File)
 			}
-			return false
-		}
-		if h := proj.HoldOn(slot.Service, slot.Stage, p.now); h != nil {
-			if run.Phase != PhaseHeld {
-				by := h.By
-				if by == "" {
-					by = p.holdAuthor(h.File)
-				}
-				run.Phase, run.Message = PhaseHeld, fmt.Sprintf("held: %s (%s, by %s)", h.Reason, h.File, by)
-				p.transitions++
-			}
-			if !h.UntilTime().IsZero() {
-				p.wake(h.UntilTime())
-			}
+			p.hold(run, fmt.Sprintf("held: %s (%s, by %s)", h.Reason, h.File, by))
+			p.wake(h.UntilTime())
 			return false
 		}
 	}
 	slot.Queue = slot.Queue[1:]
 	slot.Current = run
-	run.Phase, run.Message, run.Task, run.TaskStarted, run.Since = PhaseRunning, "", 0, p.now, p.now
+	run.Phase, run.Message, run.Task, run.TaskStarted, run.Since = status.PhaseRunning, "", 0, p.in.now, p.in.now
 	p.transitions++
 	p.progress(run.Candidate, fmt.Sprintf("%s: %s started for %s (run %s)", slot.Stage, run.Sequence, slot.Service, run.ID))
 	return true
 }
 
+// hold marks a queued run held, once.
+func (p *pass) hold(run *status.Run, msg string) {
+	if run.Phase != status.PhaseHeld || run.Message != msg {
+		run.Phase, run.Message = status.PhaseHeld, msg
+		p.transitions++
+	}
+}
+
 // holdAuthor names who asked for a hold: the author of the newest commit
 // on main that changed its file.
 func (p *pass) holdAuthor(file string) string {
-	h := p.mainTip
+	if by, ok := p.holdAuthors[file]; ok {
+		return by
+	}
+	by := "unknown"
+	h := p.in.mainTip
 	for range maxHistorySearch {
 		c, err := p.store.Commit(h)
 		if err != nil {
@@ -143,20 +142,25 @@ func (p *pass) holdAuthor(file string) string {
 			break
 		}
 		if slices.Contains(changed, file) {
-			return fmt.Sprintf("%s <%s>", c.Author.Name, c.Author.Email)
+			by = signature(c.Author.Name, c.Author.Email)
+			break
 		}
 		if parent.IsZero() {
 			break
 		}
 		h = parent
 	}
-	return "unknown"
+	if p.holdAuthors == nil {
+		p.holdAuthors = map[string]string{}
+	}
+	p.holdAuthors[file] = by
+	return by
 }
 
 // step runs one task of a run.
-func (p *pass) step(ctx context.Context, slot *Slot, run *Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
-	if d := task.Delay(); d > 0 && p.now.Before(run.TaskStarted.Add(d)) {
-		return p.wait(run, waitDelay, run.TaskStarted.Add(d)), nil
+func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	if d := task.Delay(); d > 0 && p.in.now.Before(run.TaskStarted.Add(d)) {
+		return p.wait(run, status.WaitDelay, run.TaskStarted.Add(d)), nil
 	}
 	switch task.Name {
 	case "deployment":
@@ -168,36 +172,45 @@ func (p *pass) step(ctx context.Context, slot *Slot, run *Run, proj *stages.Proj
 	case "approval":
 		return p.approve(ctx, slot, run, proj, task)
 	case "release":
-		if slot.Released != nil && slot.Released.Candidate != run.Candidate {
-			slot.Previous = slot.Released
-		}
-		slot.Released = &Release{Candidate: run.Candidate, StageCommit: run.StageCommit, Pin: run.Pin, At: p.now}
-		if slot.Released.StageCommit == "" {
-			slot.Released.StageCommit = p.batch.Tip(p.store.StageRef(slot.Stage)).String()
-		}
-		p.progress(run.Candidate, fmt.Sprintf("%s: released %s", slot.Stage, slot.Service))
-		return done(stages.ResultPass, "released"), nil
+		return p.release(slot, run), nil
 	case "rollback":
 		return p.rollback(slot, run)
 	}
 	return p.external(run, task), nil
 }
 
+// release marks the candidate released in the stage.
+func (p *pass) release(slot *status.Slot, run *status.Run) taskOutcome {
+	if slot.Released != nil && slot.Released.Candidate != run.Candidate {
+		slot.Previous = slot.Released
+	}
+	rel := &status.Release{Candidate: run.Candidate, StageCommit: run.StageCommit, Pin: run.Pin, At: p.in.now, Score: run.Score}
+	if run.Score != nil {
+		rel.Verdict = worst(run.Results)
+	}
+	if rel.StageCommit == "" {
+		rel.StageCommit = p.batch.Tip(p.store.StageRef(slot.Stage)).String()
+	}
+	slot.Released = rel
+	p.progress(run.Candidate, fmt.Sprintf("%s: released %s", slot.Stage, slot.Service))
+	return done(stages.ResultPass, "released")
+}
+
 // wait parks a run until a time, at which the wait ends or times out.
-func (p *pass) wait(run *Run, what string, until time.Time) taskOutcome {
+func (p *pass) wait(run *status.Run, what status.Wait, until time.Time) taskOutcome {
 	if run.Waiting != what || !run.Until.Equal(until) {
-		run.Waiting, run.Until, run.Phase = what, until, PhaseWaiting
+		run.Waiting, run.Until, run.Phase = what, until, status.PhaseWaiting
 		p.transitions++
 	}
 	return waiting()
 }
 
 // finish ends a run and starts the sequences its end triggers.
-func (p *pass) finish(slot *Slot, run *Run, proj *stages.Project, result, msg string) {
-	run.Result, run.Message, run.Ended = result, msg, p.now
-	run.Phase, run.Waiting, run.Until = PhaseSucceeded, "", time.Time{}
+func (p *pass) finish(slot *status.Slot, run *status.Run, proj *stages.Project, result, msg string) {
+	run.Result, run.Message, run.Ended = result, msg, p.in.now
+	run.Phase, run.Waiting, run.Until, run.TaskName = status.PhaseSucceeded, "", time.Time{}, ""
 	if result == stages.ResultFail {
-		run.Phase = PhaseFailed
+		run.Phase = status.PhaseFailed
 	}
 	slot.Last, slot.Current = run, nil
 	p.transitions++
@@ -209,12 +222,12 @@ func (p *pass) finish(slot *Slot, run *Run, proj *stages.Project, result, msg st
 		line += ": " + msg
 	}
 	p.progress(run.Candidate, line)
-	p.logf("%s/%s %s %s finished: %s %s", slot.Stage, slot.Service, run.ID, run.Sequence, result, msg)
+	p.record(slot, run, "%s finished: %s %s", run.Sequence, result, msg)
 	if proj == nil {
 		return
 	}
 	for _, next := range proj.Shipyard.Next(slot.Stage, run.Sequence, result, run.Results) {
-		nr := &Run{Candidate: run.Candidate, Sequence: next.Sequence, TriggeredBy: slot.Stage + "." + run.Sequence + " " + run.ID, Gate: result, Score: run.Score}
+		nr := &status.Run{Candidate: run.Candidate, Sequence: next.Sequence, TriggeredBy: slot.Stage + "." + run.Sequence + " " + run.ID, Gate: result, Score: run.Score}
 		p.enqueue(next.Stage, slot.Service, nr, proj, next.Stage == slot.Stage)
 		p.progress(run.Candidate, fmt.Sprintf("%s: queued %s for %s", next.Stage, next.Sequence, slot.Service))
 	}
@@ -235,3 +248,5 @@ func worst(results map[string]string) string {
 }
 
 func fmtScore(s float64) string { return fmt.Sprintf("%.4g", s) }
+
+func signature(name, email string) string { return fmt.Sprintf("%s <%s>", name, email) }

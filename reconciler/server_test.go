@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 func TestWebhookSignatures(t *testing.T) {
@@ -26,7 +27,7 @@ func TestWebhookSignatures(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := reconciler.Handler(reconciler.NewLoop(w.rec, time.Minute), reconciler.ServerOptions{WebhookSecretFile: secret})
+	h := ingress.Handler(reconciler.NewLoop(w.rec, time.Minute), ingress.ServerOptions{WebhookSecretFile: secret})
 	body := []byte(`{"ref":"refs/heads/main"}`)
 	mac := hmac.New(sha256.New, []byte("s3cret"))
 	mac.Write(body)
@@ -56,7 +57,7 @@ func TestWebhookSignatures(t *testing.T) {
 		}
 	}
 	// Without a configured secret every webhook is refused.
-	open := reconciler.Handler(reconciler.NewLoop(w.rec, time.Minute), reconciler.ServerOptions{})
+	open := ingress.Handler(reconciler.NewLoop(w.rec, time.Minute), ingress.ServerOptions{})
 	req := httptest.NewRequest(http.MethodPost, "/hooks/git", bytes.NewReader(body))
 	req.Header.Set("X-Gitlab-Token", "")
 	rec := httptest.NewRecorder()
@@ -72,7 +73,7 @@ func TestReportValidation(t *testing.T) {
 	if err := os.WriteFile(tok, []byte("t0k"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := reconciler.Handler(reconciler.NewLoop(w.rec, time.Minute), reconciler.ServerOptions{ReportTokenFile: tok})
+	h := ingress.Handler(reconciler.NewLoop(w.rec, time.Minute), ingress.ServerOptions{ReportTokenFile: tok})
 	for body, want := range map[string]int{
 		`{"kind":"deployed"}`:                         http.StatusBadRequest,
 		`{"kind":"test","run":"r1","result":"maybe"}`: http.StatusBadRequest,
@@ -109,7 +110,7 @@ func TestUnreachableGitIsNotReady(t *testing.T) {
 	ctx, cancel := contextWithTimeout(t, 3*time.Second)
 	defer cancel()
 	go func() { _ = loop.Run(ctx) }()
-	h := reconciler.Handler(loop, reconciler.ServerOptions{})
+	h := ingress.Handler(loop, ingress.ServerOptions{})
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		rec := httptest.NewRecorder()

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
+	"github.com/ferrycd/ferry/status"
 )
 
 // signal posts a fixture (with {{SHA}} replaced) to an agent endpoint.
@@ -46,7 +48,7 @@ func (w *world) signal(h http.Handler, path, fixture, sha string, auth int) int 
 }
 
 func signalHandler(w *world) http.Handler {
-	return reconciler.Handler(reconciler.NewLoop(w.rec, time.Hour), reconciler.ServerOptions{SignalSecret: "agent-key"})
+	return ingress.Handler(reconciler.NewLoop(w.rec, time.Hour), ingress.ServerOptions{SignalSecret: "agent-key"})
 }
 
 func TestFluxSignalsDeployedAndFailedHealth(t *testing.T) {
@@ -73,8 +75,8 @@ func TestFluxSignalsDeployedAndFailedHealth(t *testing.T) {
 		t.Errorf("the signal is not noted on the stage commit:\n%s", note)
 	}
 	id := w.runID("dev")
-	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: id, Result: "pass"})
-	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: id, Task: "notify", Result: "pass"})
+	w.report(status.Report{Kind: status.ReportTest, Run: id, Result: "pass"})
+	w.report(status.Report{Kind: status.ReportTask, Run: id, Task: "notify", Result: "pass"})
 	w.settle(time.Minute)
 	staging := w.git("rev-parse", "stage/staging")
 	if code := w.signal(h, "/hooks/flux", "flux-healthcheck-failed.json", staging, hmacAuth); code != http.StatusAccepted {
@@ -101,8 +103,8 @@ func TestArgoCDSignals(t *testing.T) {
 		t.Fatalf("the argo cd notification did not complete the deployment:\n%s", runs)
 	}
 	id := w.runID("dev")
-	w.report(reconciler.Report{Kind: reconciler.ReportTest, Run: id, Result: "pass"})
-	w.report(reconciler.Report{Kind: reconciler.ReportTask, Run: id, Task: "notify", Result: "pass"})
+	w.report(status.Report{Kind: status.ReportTest, Run: id, Result: "pass"})
+	w.report(status.Report{Kind: status.ReportTask, Run: id, Task: "notify", Result: "pass"})
 	w.settle(time.Minute)
 	if code := w.signal(h, "/hooks/argocd", "argocd-degraded.json", w.git("rev-parse", "stage/staging"), tokenAuth); code != http.StatusAccepted {
 		t.Fatalf("degraded notification: %d", code)

@@ -33,6 +33,7 @@ import (
 	"github.com/ferrycd/ferry/internal/demo"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 	"github.com/ferrycd/ferry/remediator"
 )
 
@@ -287,7 +288,7 @@ func startFerry(ctx context.Context, repo, state, promURL string) (*gitstore.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	srv := &http.Server{Handler: reconciler.Handler(loop, reconciler.ServerOptions{AlertToken: demoSecret, SignalSecret: demoSecret}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: ingress.Handler(loop, ingress.ServerOptions{AlertToken: demoSecret, SignalSecret: demoSecret}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
@@ -355,7 +356,7 @@ func (w *world) agent(ctx context.Context) {
 // report tells ferry that the agent applied a stage commit and the
 // workload is healthy, as Argo CD's notifications would.
 func (w *world) report(ctx context.Context, stage, commit string) {
-	body, err := json.Marshal(reconciler.ArgoCDPayload{
+	body, err := json.Marshal(ingress.ArgoCDPayload{
 		App: "carts-" + stage, Branch: strings.TrimPrefix(w.view.StageRef(stage), "refs/heads/"), Revision: commit,
 		SyncStatus: "Synced", HealthStatus: "Healthy",
 	})

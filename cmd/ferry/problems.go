@@ -11,9 +11,9 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/status"
 )
 
 func newProblems() *cobra.Command {
@@ -29,17 +29,17 @@ func newProblems() *cobra.Command {
 				return err
 			}
 			defer cleanup()
-			var problems []reconciler.Problem
-			if tip := snap.Get(s.FerryRef("status")); !tip.IsZero() {
-				files, err := s.ReadDir(tip, "problems")
-				if err != nil && !strings.Contains(err.Error(), "not found") {
-					return &exitError{code: exitFailed, err: err}
-				}
-				for _, data := range files {
-					var p reconciler.Problem
-					if err := yaml.Unmarshal(data, &p); err == nil {
-						problems = append(problems, p)
-					}
+			var problems []status.Problem
+			b, err := status.Read(s.Reader, snap.Get(s.FerryRef("status")), nil)
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			for _, p := range b.Problems {
+				problems = append(problems, *p)
+			}
+			for _, c := range b.Corrupt {
+				if c.Problem != "" {
+					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ferry: %v\n", c)
 				}
 			}
 			sort.Slice(problems, func(i, j int) bool { return problems[i].Opened.After(problems[j].Opened) })
@@ -47,7 +47,7 @@ func newProblems() *cobra.Command {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				if problems == nil {
-					problems = []reconciler.Problem{}
+					problems = []status.Problem{}
 				}
 				return enc.Encode(problems)
 			}
@@ -59,7 +59,7 @@ func newProblems() *cobra.Command {
 	return cmd
 }
 
-func printProblems(w io.Writer, problems []reconciler.Problem) error {
+func printProblems(w io.Writer, problems []status.Problem) error {
 	if len(problems) == 0 {
 		_, err := fmt.Fprintln(w, "no problems recorded")
 		return err
@@ -101,7 +101,7 @@ func newProblemOpen() *cobra.Command {
 			if title == "" {
 				title = typ
 			}
-			rep := &reconciler.Report{Kind: reconciler.ReportAlert, Service: service, Stage: stage, Task: typ, Message: title}
+			rep := &status.Report{Kind: status.ReportAlert, Service: service, Stage: stage, Task: typ, Message: title}
 			if err := r.Report(cmd.Context(), rep); err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}

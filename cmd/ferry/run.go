@@ -20,6 +20,8 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
+	"github.com/ferrycd/ferry/reconciler/notify"
 )
 
 type runFlags struct {
@@ -31,7 +33,7 @@ type runFlags struct {
 	listen       string
 	poll         time.Duration
 	timeout      time.Duration
-	server       reconciler.ServerOptions
+	server       ingress.ServerOptions
 	verbose      int
 }
 
@@ -132,7 +134,7 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
 	}
-	srv := &http.Server{Handler: reconciler.Handler(loop, f.server), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: ingress.Handler(loop, f.server), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
 	err = loop.Run(ctx)
@@ -146,7 +148,7 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 }
 
 // notifier starts the notification webhooks, if any are configured.
-func (f *runFlags) notifier(ctx context.Context, log logr.Logger) reconciler.Notifier {
+func (f *runFlags) notifier(ctx context.Context, log logr.Logger) notify.Notifier {
 	slack := os.Getenv("FERRY_SLACK_WEBHOOK_URL")
 	if f.slackURLFile != "" {
 		if b, err := os.ReadFile(f.slackURLFile); err == nil {
@@ -158,5 +160,5 @@ func (f *runFlags) notifier(ctx context.Context, log logr.Logger) reconciler.Not
 	if f.notifyURL == "" && slack == "" {
 		return nil
 	}
-	return reconciler.NewWebhookNotifier(ctx, reconciler.NotifierOptions{WebhookURL: f.notifyURL, SlackURL: slack, Log: log})
+	return notify.NewWebhook(ctx, notify.Options{WebhookURL: f.notifyURL, SlackURL: slack, Log: log})
 }

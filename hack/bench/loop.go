@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 const loopShipyard = `apiVersion: spec.keptn.sh/0.2.4
@@ -193,7 +194,7 @@ func benchWebhook(ctx context.Context, c config) error {
 		return err
 	}
 	loop := reconciler.NewLoop(r, time.Hour)
-	hooks := httptest.NewServer(reconciler.Handler(loop, reconciler.ServerOptions{WebhookSecretFile: secret}))
+	hooks := httptest.NewServer(ingress.Handler(loop, ingress.ServerOptions{WebhookSecretFile: secret}))
 	defer hooks.Close()
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -1,4 +1,4 @@
-package reconciler
+package ingress
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 
 	eventv1 "github.com/fluxcd/pkg/apis/event/v1beta1"
 	"github.com/fluxcd/pkg/apis/meta"
+
+	"github.com/ferrycd/ferry/status"
 )
 
 // Deploy signals: the GitOps agent tells ferry that a stage commit is
@@ -32,7 +34,7 @@ var (
 // fluxSignal reads a Flux notification-controller event (generic or
 // generic-hmac provider). ok is false for events that say nothing about a
 // stage commit (progress, other branches).
-func fluxSignal(body []byte, stagePrefix string) (rep *Report, ok bool, err error) {
+func fluxSignal(body []byte, stagePrefix string) (rep *status.Report, ok bool, err error) {
 	var ev eventv1.Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, false, fmt.Errorf("read flux event: %w", err)
@@ -51,7 +53,7 @@ func fluxSignal(body []byte, stagePrefix string) (rep *Report, ok bool, err erro
 		return nil, false, nil // progressing, suspended, dependency not ready
 	}
 	msg := fmt.Sprintf("flux %s %s/%s: %s: %s", ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name, ev.Reason, firstLineOf(ev.Message))
-	return &Report{Kind: ReportDeployed, Stage: stage, Commit: sha, Healthy: &healthy, Message: msg}, true, nil
+	return &status.Report{Kind: status.ReportDeployed, Stage: stage, Commit: sha, Healthy: &healthy, Message: msg}, true, nil
 }
 
 // splitRevision reads Flux's revision formats: "stage/dev@sha1:<sha>",
@@ -82,7 +84,7 @@ type ArgoCDPayload struct {
 	Message      string `json:"message,omitempty"`
 }
 
-func argoSignal(body []byte, stagePrefix string) (*Report, bool, error) {
+func argoSignal(body []byte, stagePrefix string) (*status.Report, bool, error) {
 	var p ArgoCDPayload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, false, fmt.Errorf("read argo cd notification: %w", err)
@@ -103,7 +105,7 @@ func argoSignal(body []byte, stagePrefix string) (*Report, bool, error) {
 	if p.Message != "" {
 		msg += ": " + firstLineOf(p.Message)
 	}
-	return &Report{Kind: ReportDeployed, Stage: stage, Commit: p.Revision, Healthy: &healthy, Message: msg}, true, nil
+	return &status.Report{Kind: status.ReportDeployed, Stage: stage, Commit: p.Revision, Healthy: &healthy, Message: msg}, true, nil
 }
 
 func firstLineOf(s string) string {
@@ -114,7 +116,7 @@ func firstLineOf(s string) string {
 // signalHandler serves one agent's webhook: authenticated by an HMAC
 // signature (X-Signature: sha256=…, Flux's generic-hmac) or a bearer token,
 // recorded as a deployed report.
-func signalHandler(l *Loop, secret func() string, read func([]byte, string) (*Report, bool, error)) http.HandlerFunc {
+func signalHandler(l Loop, secret func() string, read func([]byte, string) (*status.Report, bool, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 		if err != nil {
@@ -126,7 +128,7 @@ func signalHandler(l *Loop, secret func() string, read func([]byte, string) (*Re
 			http.Error(w, "a valid X-Signature or bearer token is required", http.StatusUnauthorized)
 			return
 		}
-		rep, ok, err := read(body, l.R.opts.Store.Options().StagePrefix)
+		rep, ok, err := read(body, l.StagePrefix())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -136,7 +138,7 @@ func signalHandler(l *Loop, secret func() string, read func([]byte, string) (*Re
 			_, _ = io.WriteString(w, "ignored: not about a stage commit, or still progressing\n")
 			return
 		}
-		if err := l.R.Report(r.Context(), rep); err != nil {
+		if err := l.Record(r.Context(), rep); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}

@@ -1,6 +1,7 @@
-package reconciler
+package ingress
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
 )
 
 // maxBody bounds request bodies.
@@ -38,7 +42,7 @@ type ServerOptions struct {
 	AlertToken     string
 	// AlertLabels name the labels of an alert's service, stage and
 	// problem type. Default: ferry.yaml's alerts section on main.
-	AlertLabels AlertLabels
+	AlertLabels stages.AlertConfig
 	// ReportToken and WebhookSecret are the same secrets given as values
 	// (from the environment); the files win when both are set.
 	ReportToken   string
@@ -47,9 +51,25 @@ type ServerOptions struct {
 	Gatherer prometheus.Gatherer
 }
 
-// Handler serves /healthz, /readyz, /metrics, /api/v1/reports and
-// /hooks/git for a loop.
-func Handler(l *Loop, opts ServerOptions) http.Handler {
+// Loop is the reconcile loop the endpoints feed: reports are recorded on
+// ferry/status before they are acknowledged, then a pass is asked for.
+type Loop interface {
+	// Record writes a report to ferry/status.
+	Record(ctx context.Context, rep *status.Report) error
+	// Trigger asks for a pass soon, without blocking.
+	Trigger()
+	// Ready reports whether the loop can deliver, and why not.
+	Ready() (bool, string)
+	// StagePrefix is the branch prefix of the stage branches.
+	StagePrefix() string
+	// AlertLabels are the alert label names of ferry.yaml on main.
+	AlertLabels() stages.AlertConfig
+}
+
+// Handler serves /healthz, /readyz, /metrics, /api/v1/reports, the push
+// webhooks at /hooks/git, the deploy signals at /hooks/flux and
+// /hooks/argocd, and Alertmanager at /hooks/alertmanager.
+func Handler(l Loop, opts ServerOptions) http.Handler {
 	if opts.Gatherer == nil {
 		opts.Gatherer = prometheus.DefaultGatherer
 	}
@@ -68,7 +88,7 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
 			return
 		}
-		var rep Report
+		var rep status.Report
 		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rep); err != nil {
@@ -79,7 +99,7 @@ func Handler(l *Loop, opts ServerOptions) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if err := l.R.Report(r.Context(), &rep); err != nil {
+		if err := l.Record(r.Context(), &rep); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}

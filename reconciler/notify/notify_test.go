@@ -1,4 +1,4 @@
-package reconciler_test
+package notify_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-logr/logr/testr"
 
-	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/notify"
 )
 
 // flaky fails its first n requests with 503, then records bodies.
@@ -49,9 +49,9 @@ func TestNotificationsAreRetried(t *testing.T) {
 	defer ss.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := reconciler.NewWebhookNotifier(ctx, reconciler.NotifierOptions{WebhookURL: hs.URL, SlackURL: ss.URL, Backoff: 10 * time.Millisecond, Log: testr.New(t)})
+	n := notify.NewWebhook(ctx, notify.Options{WebhookURL: hs.URL, SlackURL: ss.URL, Backoff: 10 * time.Millisecond, Log: testr.New(t)})
 	score := 42.0
-	n.Notify(reconciler.Notification{Event: reconciler.EventGateFailed, Stage: "staging", Service: "carts", Version: "image=carts:0.11.2", Verdict: "fail", Score: &score, Message: "the quality gate failed", Commit: "0123456789abcdef"})
+	n.Notify(notify.Notification{Event: notify.EventGateFailed, Stage: "staging", Service: "carts", Version: "image=carts:0.11.2", Verdict: "fail", Score: &score, Message: "the quality gate failed", Commit: "0123456789abcdef"})
 	deadline := time.Now().Add(5 * time.Second)
 	for len(hook.got()) == 0 || len(slack.got()) == 0 {
 		if time.Now().After(deadline) {
@@ -62,7 +62,7 @@ func TestNotificationsAreRetried(t *testing.T) {
 	if hook.calls.Load() != 3 || slack.calls.Load() != 3 {
 		t.Errorf("calls: webhook %d, slack %d; want 3 each (2 failures, then delivered once)", hook.calls.Load(), slack.calls.Load())
 	}
-	var got reconciler.Notification
+	var got notify.Notification
 	if err := json.Unmarshal([]byte(hook.got()[0]), &got); err != nil || got.Event != "gate-failed" || got.Service != "carts" || *got.Score != 42 {
 		t.Errorf("webhook body: %v %s", err, hook.got()[0])
 	}
@@ -79,34 +79,12 @@ func TestNotifyingNeverBlocksTheLoop(t *testing.T) {
 	defer close(block)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := reconciler.NewWebhookNotifier(ctx, reconciler.NotifierOptions{WebhookURL: srv.URL, Timeout: time.Minute, Log: testr.New(t)})
+	n := notify.NewWebhook(ctx, notify.Options{WebhookURL: srv.URL, Timeout: time.Minute, Log: testr.New(t)})
 	start := time.Now()
 	for range 1000 {
-		n.Notify(reconciler.Notification{Event: reconciler.EventRolledBack, Stage: "s", Service: "x"})
+		n.Notify(notify.Notification{Event: notify.EventRolledBack, Stage: "s", Service: "x"})
 	}
 	if time.Since(start) > time.Second {
 		t.Errorf("notifying 1000 times against a hung receiver took %s", time.Since(start))
 	}
-}
-
-// recorder is a Notifier that keeps what it is told.
-type recorder struct {
-	mu    sync.Mutex
-	notes []reconciler.Notification
-}
-
-func (r *recorder) Notify(n reconciler.Notification) {
-	r.mu.Lock()
-	r.notes = append(r.notes, n)
-	r.mu.Unlock()
-}
-
-func (r *recorder) events() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, n := range r.notes {
-		out = append(out, n.Event+" "+n.Stage)
-	}
-	return out
 }

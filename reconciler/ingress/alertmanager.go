@@ -1,10 +1,13 @@
-package reconciler
+package ingress
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
 )
 
 // alertmanagerPayload is the body of Alertmanager's webhook receiver
@@ -28,7 +31,7 @@ type AlertLabels struct {
 
 // alertmanagerHandler records every alert of a webhook as a report: a
 // firing alert opens a problem (once), a resolved one marks it.
-func alertmanagerHandler(l *Loop, token func() string, fixed AlertLabels) http.HandlerFunc {
+func alertmanagerHandler(l Loop, token func() string, fixed stages.AlertConfig) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !bearerOK(r, token()) {
 			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
@@ -40,14 +43,14 @@ func alertmanagerHandler(l *Loop, token func() string, fixed AlertLabels) http.H
 			return
 		}
 		labels := fixed
-		if labels.Service == "" {
-			labels = l.R.alertLabels()
+		if labels.ServiceLabel == "" {
+			labels = l.AlertLabels()
 		}
 		recorded := 0
 		for _, a := range p.Alerts {
-			rep := &Report{Kind: ReportAlert, Service: a.Labels[labels.Service], Stage: a.Labels[labels.Stage], Task: a.Labels[labels.Problem]}
+			rep := &status.Report{Kind: status.ReportAlert, Service: a.Labels[labels.ServiceLabel], Stage: a.Labels[labels.StageLabel], Task: a.Labels[labels.ProblemLabel]}
 			if a.Status == "resolved" {
-				rep.Kind = ReportAlertResolved
+				rep.Kind = status.ReportAlertResolved
 			}
 			rep.Message = a.Annotations["summary"]
 			if rep.Message == "" {
@@ -56,7 +59,7 @@ func alertmanagerHandler(l *Loop, token func() string, fixed AlertLabels) http.H
 			if rep.Validate() != nil {
 				continue // not one of ours: no service or stage label
 			}
-			if err := l.R.Report(r.Context(), rep); err != nil {
+			if err := l.Record(r.Context(), rep); err != nil {
 				http.Error(w, err.Error(), http.StatusServiceUnavailable)
 				return
 			}
@@ -66,22 +69,4 @@ func alertmanagerHandler(l *Loop, token func() string, fixed AlertLabels) http.H
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = fmt.Fprintf(w, "recorded %d alert(s)\n", recorded)
 	}
-}
-
-// alertLabels reads the label names from ferry.yaml on main, as the mirror
-// last saw it.
-func (r *Reconciler) alertLabels() AlertLabels {
-	def := AlertLabels{Service: "service", Stage: "stage", Problem: "alertname"}
-	snap, err := r.opts.Store.Snapshot()
-	if err != nil {
-		return def
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	proj, err := r.project(r.opts.Store.Reader, snap.Get(r.opts.Store.MainRef()))
-	if err != nil {
-		return def
-	}
-	a := proj.Config.Alerts
-	return AlertLabels{Service: a.ServiceLabel, Stage: a.StageLabel, Problem: a.ProblemLabel}
 }

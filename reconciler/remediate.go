@@ -4,113 +4,28 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/reconciler/notify"
 	"github.com/ferrycd/ferry/remediator"
 	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
 )
-
-// Problem states.
-const (
-	ProblemOpen      = "open"
-	ProblemClosed    = "closed"
-	ProblemEscalated = "escalated"
-)
-
-// Report kinds of alerts.
-const (
-	// ReportAlert: an alert fired for Service in Stage; Task holds the
-	// problem type (the alert name), Message its title.
-	ReportAlert = "alert"
-	// ReportAlertResolved: the alert stopped firing.
-	ReportAlertResolved = "alert-resolved"
-)
-
-const problemsDir = "problems"
-
-// Problem is a remediation in Git: problems/<id>.yaml on ferry/status.
-type Problem struct {
-	ID          string    `yaml:"id"`
-	Stage       string    `yaml:"stage"`
-	Service     string    `yaml:"service"`
-	ProblemType string    `yaml:"problemType"`
-	Title       string    `yaml:"title,omitempty"`
-	Status      string    `yaml:"status"`
-	Opened      time.Time `yaml:"opened"`
-	Ended       time.Time `yaml:"ended,omitempty"`
-	// Candidate is what was deployed in the stage when the problem opened;
-	// its remediation file lists the actions.
-	Candidate string `yaml:"candidate,omitempty"`
-	// AlertResolved is set when the alert stopped firing; the problem
-	// still closes only after the SLO check passes.
-	AlertResolved bool `yaml:"alertResolved,omitempty"`
-	// Actions taken, in order; the last may be in flight.
-	Actions []*ProblemAction `yaml:"actions,omitempty"`
-	Message string           `yaml:"message,omitempty"`
-}
-
-// ProblemAction is one remediation action and what came of it.
-type ProblemAction struct {
-	Index      int       `yaml:"index"`
-	Action     string    `yaml:"action"`
-	Name       string    `yaml:"name,omitempty"`
-	Change     string    `yaml:"change,omitempty"`
-	Commit     string    `yaml:"commit,omitempty"`
-	Started    time.Time `yaml:"started"`
-	DeployedAt time.Time `yaml:"deployedAt,omitempty"`
-	Waiting    string    `yaml:"waiting,omitempty"`
-	Until      time.Time `yaml:"until,omitempty"`
-	Result     string    `yaml:"result,omitempty"`
-	Score      *float64  `yaml:"score,omitempty"`
-}
-
-func problemPath(id string) string { return path.Join(problemsDir, id+".yaml") }
-
-// loadProblems reads the open problems on ferry/status.
-func loadProblems(rd gitstore.Reader, status gitstore.Hash) ([]*Problem, map[string]string, error) {
-	raw := map[string]string{}
-	if status.IsZero() {
-		return nil, raw, nil
-	}
-	names, err := rd.ListDir(status, problemsDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var out []*Problem
-	for _, n := range names {
-		data, err := rd.ReadFile(status, path.Join(problemsDir, n))
-		if err != nil {
-			return nil, nil, err
-		}
-		var pr Problem
-		if err := yaml.Unmarshal(data, &pr); err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", n, err)
-		}
-		raw[pr.ID] = string(data)
-		if pr.Status == ProblemOpen {
-			out = append(out, &pr)
-		}
-	}
-	return out, raw, nil
-}
 
 // openProblems turns alert reports into problems: one open problem per
 // (stage, service, problem type); repeats change nothing.
-func (p *pass) openProblems() {
-	for _, r := range p.reports {
-		if r.Kind != ReportAlert && r.Kind != ReportAlertResolved || p.consumed[r.file] {
+func (p *pass) openProblems(context.Context) error {
+	for _, r := range p.st.Reports {
+		if r.Kind != status.ReportAlert && r.Kind != status.ReportAlertResolved || p.consumed[r.File] {
 			continue
 		}
-		p.consumed[r.file] = true
+		p.consumed[r.File] = true
 		existing := p.problemFor(r.Stage, r.Service, r.Task)
-		if r.Kind == ReportAlertResolved {
+		if r.Kind == status.ReportAlertResolved {
 			if existing != nil && !existing.AlertResolved {
 				existing.AlertResolved = true
 				p.transitions++
@@ -120,20 +35,21 @@ func (p *pass) openProblems() {
 		if existing != nil {
 			continue
 		}
-		slot := p.state.Slots[slotKey(r.Stage, r.Service)]
+		slot := p.st.Slots[status.SlotKey(r.Stage, r.Service)]
 		if slot == nil || slot.Released == nil {
-			p.logf("alert %s for %s in %s: nothing released there; ignored", r.Task, r.Service, r.Stage)
+			p.record(nil, nil, "alert %s for %s in %s: nothing released there; ignored", r.Task, r.Service, r.Stage)
 			continue
 		}
-		id := fmt.Sprintf("%s-%s-%s-%s", r.Stage, r.Service, sanitize(r.Task), p.now.Format("20060102T150405Z"))
-		pr := &Problem{
+		id := fmt.Sprintf("%s-%s-%s-%s", r.Stage, r.Service, sanitize(r.Task), p.in.now.Format("20060102T150405Z"))
+		pr := &status.Problem{
 			ID: id, Stage: r.Stage, Service: r.Service, ProblemType: r.Task, Title: r.Message,
-			Status: ProblemOpen, Opened: p.now, Candidate: slot.Released.Candidate,
+			Status: status.ProblemOpen, Opened: p.in.now, Candidate: slot.Released.Candidate,
 		}
-		p.problems = append(p.problems, pr)
+		p.st.Problems = append(p.st.Problems, pr)
 		p.transitions++
-		p.logf("problem %s opened: %s", id, r.Message)
+		p.record(nil, nil, "problem %s opened: %s", id, r.Message)
 	}
+	return nil
 }
 
 func sanitize(s string) string {
@@ -148,9 +64,9 @@ func sanitize(s string) string {
 	}, s)
 }
 
-func (p *pass) problemFor(stage, svc, typ string) *Problem {
-	for _, pr := range p.problems {
-		if pr.Stage == stage && pr.Service == svc && pr.ProblemType == typ && pr.Status == ProblemOpen {
+func (p *pass) problemFor(stage, svc, typ string) *status.Problem {
+	for _, pr := range p.st.Problems {
+		if pr.Stage == stage && pr.Service == svc && pr.ProblemType == typ && pr.Status == status.ProblemOpen {
 			return pr
 		}
 	}
@@ -159,9 +75,9 @@ func (p *pass) problemFor(stage, svc, typ string) *Problem {
 
 // remediating reports whether a problem is open for a service in a stage:
 // promotions into the stage wait meanwhile.
-func (p *pass) remediating(stage, svc string) *Problem {
-	for _, pr := range p.problems {
-		if pr.Stage == stage && pr.Service == svc && pr.Status == ProblemOpen {
+func (p *pass) remediating(stage, svc string) *status.Problem {
+	for _, pr := range p.st.Problems {
+		if pr.Stage == stage && pr.Service == svc && pr.Status == status.ProblemOpen {
 			return pr
 		}
 	}
@@ -170,8 +86,8 @@ func (p *pass) remediating(stage, svc string) *Problem {
 
 // remediate advances every open problem.
 func (p *pass) remediate(ctx context.Context) error {
-	for _, pr := range p.problems {
-		if pr.Status != ProblemOpen {
+	for _, pr := range p.st.Problems {
+		if pr.Status != status.ProblemOpen {
 			continue
 		}
 		for range maxStepsPerSlot {
@@ -189,19 +105,19 @@ func (p *pass) remediate(ctx context.Context) error {
 
 // remediateStep moves a problem one step; more is true when another step
 // may follow at once.
-func (p *pass) remediateStep(ctx context.Context, pr *Problem) (bool, error) {
-	proj, err := p.r.project(p.store.Reader, hashOf(pr.Candidate))
+func (p *pass) remediateStep(ctx context.Context, pr *status.Problem) (bool, error) {
+	proj, err := p.projects.at(gitstore.NewHash(pr.Candidate))
 	if err != nil {
-		p.endProblem(pr, ProblemEscalated, "the remediation file cannot be read: "+firstLine(err))
+		p.endProblem(pr, status.ProblemEscalated, "the remediation file cannot be read: "+firstLine(err))
 		return false, nil
 	}
-	if tip, err := p.r.project(p.store.Reader, p.mainTip); err == nil {
-		if h := tip.HoldOn(pr.Service, pr.Stage, p.now); h != nil && h.Remediation {
+	if tip := p.in.main; tip != nil {
+		if h := tip.HoldOn(pr.Service, pr.Stage, p.in.now); h != nil && h.Remediation {
 			p.wake(h.UntilTime())
 			return false, nil // a hold that says so stops remediation too
 		}
 	}
-	var cur *ProblemAction
+	var cur *status.ProblemAction
 	if n := len(pr.Actions); n > 0 && pr.Actions[n-1].Result == "" {
 		cur = pr.Actions[n-1]
 	}
@@ -213,7 +129,7 @@ func (p *pass) remediateStep(ctx context.Context, pr *Problem) (bool, error) {
 
 // startAction commits the next action of the remediation file, or ends
 // the problem when none is left.
-func (p *pass) startAction(pr *Problem, proj *stages.Project) (bool, error) {
+func (p *pass) startAction(pr *status.Problem, proj *stages.Project) (bool, error) {
 	rem := proj.Remediation(pr.Service, pr.Stage)
 	var actions []*remediator.Action
 	if rem != nil {
@@ -221,18 +137,18 @@ func (p *pass) startAction(pr *Problem, proj *stages.Project) (bool, error) {
 	}
 	i := len(pr.Actions)
 	if i >= len(actions) {
-		p.endProblem(pr, ProblemEscalated, fmt.Sprintf("no action left after %d: escalated", i))
+		p.endProblem(pr, status.ProblemEscalated, fmt.Sprintf("no action left after %d: escalated", i))
 		return false, nil
 	}
 	a := actions[i]
-	pa := &ProblemAction{Index: i, Action: a.Action, Name: a.Name, Started: p.now}
+	pa := &status.ProblemAction{Index: i, Action: a.Action, Name: a.Name, Started: p.in.now}
 	pr.Actions = append(pr.Actions, pa)
 	p.transitions++
-	slot := p.state.slot(pr.Stage, pr.Service)
+	slot := p.st.Slot(pr.Stage, pr.Service)
 	switch a.Kind() {
 	case remediator.ActionEscalate:
 		pa.Result = stages.ResultPass
-		p.endProblem(pr, ProblemEscalated, "escalated by the remediation file")
+		p.endProblem(pr, status.ProblemEscalated, "escalated by the remediation file")
 		return false, nil
 	case remediator.ActionScaling, remediator.ActionToggleFeature:
 		if err := p.commitAction(pr, pa, a, proj, i, len(actions)); err != nil {
@@ -248,7 +164,7 @@ func (p *pass) startAction(pr *Problem, proj *stages.Project) (bool, error) {
 		// Roll back to the release before the current one.
 		cur := slot.Released
 		slot.Released = slot.Previous
-		run := &Run{ID: pr.ID, Candidate: pr.Candidate}
+		run := &status.Run{ID: pr.ID, Candidate: pr.Candidate}
 		out, err := p.rollback(slot, run)
 		slot.Released = cur
 		if err != nil {
@@ -256,17 +172,17 @@ func (p *pass) startAction(pr *Problem, proj *stages.Project) (bool, error) {
 		}
 		pa.Change, pa.Commit = out.msg, p.batch.Tip(p.store.StageRef(pr.Stage)).String()
 	default:
-		pa.Waiting, pa.Until = waitReport, p.now.Add(p.r.opts.Timeout)
+		pa.Waiting, pa.Until = status.WaitReport, p.in.now.Add(p.opts.Timeout)
 		return false, nil
 	}
-	pa.Waiting, pa.Until = waitDeployed, p.now.Add(proj.Config.SettleTime())
+	pa.Waiting, pa.Until = status.WaitDeployed, p.in.now.Add(proj.Config.SettleTime())
 	p.wake(pa.Until)
 	return false, nil
 }
 
 // commitAction edits overrides.yaml (scaling, togglefeature), re-renders
 // and commits to the stage branch.
-func (p *pass) commitAction(pr *Problem, pa *ProblemAction, a *remediator.Action, proj *stages.Project, i, n int) error {
+func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *remediator.Action, proj *stages.Project, i, n int) error {
 	ref := p.store.StageRef(pr.Stage)
 	overrides, err := p.overrides(ref, pr.Service)
 	if err != nil {
@@ -322,7 +238,7 @@ func (p *pass) commitAction(pr *Problem, pa *ProblemAction, a *remediator.Action
 			{Key: "Ferry-Problem", Value: pr.ID},
 		},
 		Edits: []gitstore.Edit{
-			gitstore.Put(dir+"/overrides.yaml", marshalYAML(overrides)),
+			gitstore.Put(dir+"/overrides.yaml", status.Marshal(overrides)),
 			gitstore.Put(dir+"/manifests.yaml", manifests),
 		},
 	})
@@ -330,33 +246,35 @@ func (p *pass) commitAction(pr *Problem, pa *ProblemAction, a *remediator.Action
 		return err
 	}
 	pa.Commit = c.String()
-	p.logf("problem %s: %s %s (%s)", pr.ID, a.Action, pa.Change, short(pa.Commit))
+	p.record(nil, nil, "problem %s: %s %s (%s)", pr.ID, a.Action, pa.Change, short(pa.Commit))
 	return nil
 }
 
 // checkAction waits for the action to be deployed and its delay, then
 // evaluates the stage's SLO over the time since: pass closes the problem,
 // fail moves to the next action.
-func (p *pass) checkAction(ctx context.Context, pr *Problem, pa *ProblemAction, proj *stages.Project) (bool, error) {
+func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (bool, error) {
 	switch pa.Waiting {
-	case waitReport:
-		if r := p.takeReport(func(r *Report) bool { return r.Kind == ReportTask && r.Run == pr.ID && r.Task == pa.Action }); r != nil {
-			pa.Waiting, pa.DeployedAt = waitWindow, p.now
-			pa.Until = p.now.Add(p.remediationDelay(proj, pr.Stage))
+	case status.WaitReport:
+		if r := p.takeReport(func(r *status.Report) bool {
+			return r.Kind == status.ReportTask && r.Run == pr.ID && r.Task == pa.Action
+		}); r != nil {
+			pa.Waiting, pa.DeployedAt = status.WaitWindow, p.in.now
+			pa.Until = p.in.now.Add(p.remediationDelay(proj, pr.Stage))
 			return true, nil
 		}
-		if !p.now.Before(pa.Until) {
+		if !p.in.now.Before(pa.Until) {
 			pa.Result = stages.ResultFail
 			return true, nil
 		}
 		p.wake(pa.Until)
 		return false, nil
-	case waitDeployed:
+	case status.WaitDeployed:
 		r, err := p.deployedReport(pr.Stage, pa.Commit)
 		if err != nil {
 			return false, err
 		}
-		if r == nil && p.now.Before(pa.Until) {
+		if r == nil && p.in.now.Before(pa.Until) {
 			p.wake(pa.Until)
 			return false, nil
 		}
@@ -364,12 +282,12 @@ func (p *pass) checkAction(ctx context.Context, pr *Problem, pa *ProblemAction, 
 			pa.Result = stages.ResultFail
 			return true, nil
 		}
-		pa.DeployedAt = p.now
-		pa.Waiting, pa.Until = waitWindow, p.now.Add(p.remediationDelay(proj, pr.Stage))
+		pa.DeployedAt = p.in.now
+		pa.Waiting, pa.Until = status.WaitWindow, p.in.now.Add(p.remediationDelay(proj, pr.Stage))
 		p.transitions++
 		return true, nil
-	case waitWindow:
-		if p.now.Before(pa.Until) {
+	case status.WaitWindow:
+		if p.in.now.Before(pa.Until) {
 			p.wake(pa.Until)
 			return false, nil
 		}
@@ -381,7 +299,7 @@ func (p *pass) checkAction(ctx context.Context, pr *Problem, pa *ProblemAction, 
 		pa.Score, pa.Result, pa.Waiting = &score, rec.Result, ""
 		p.transitions++
 		if rec.Result != stages.ResultFail {
-			p.endProblem(pr, ProblemClosed, fmt.Sprintf("the SLO passed after %s %s (score %s)", pa.Action, pa.Change, fmtScore(score)))
+			p.endProblem(pr, status.ProblemClosed, fmt.Sprintf("the SLO passed after %s %s (score %s)", pa.Action, pa.Change, fmtScore(score)))
 			return false, nil
 		}
 		return true, nil
@@ -408,12 +326,12 @@ func (p *pass) remediationDelay(proj *stages.Project, stage string) time.Duratio
 	return time.Minute
 }
 
-func (p *pass) evaluateProblem(ctx context.Context, pr *Problem, pa *ProblemAction, proj *stages.Project) (*evaluator.Record, error) {
+func (p *pass) evaluateProblem(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (*evaluator.Record, error) {
 	slo, file := proj.SLO(pr.Service, pr.Stage)
 	if slo == nil {
 		return &evaluator.Record{Result: stages.ResultPass, Message: "no SLO"}, nil
 	}
-	content, err := p.store.ReadFile(hashOf(pr.Candidate), file)
+	content, err := p.store.ReadFile(gitstore.NewHash(pr.Candidate), file)
 	if err != nil {
 		return nil, err
 	}
@@ -421,11 +339,11 @@ func (p *pass) evaluateProblem(ctx context.Context, pr *Problem, pa *ProblemActi
 	if err != nil {
 		return nil, err
 	}
-	e := &evaluator.Evaluator{Querier: p.r.querier(), Now: func() time.Time { return p.now }}
+	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
 	rec := e.Evaluate(ctx, evaluator.Request{
 		Placeholders: evaluator.Placeholders{
 			Project: proj.Name, Stage: pr.Stage, Service: pr.Service,
-			Deployment: proj.DeploymentName(pr.Stage), Window: evaluator.Window{Start: pa.DeployedAt, End: p.now}, Filter: slo.Filter,
+			Deployment: proj.DeploymentName(pr.Stage), Window: evaluator.Window{Start: pa.DeployedAt, End: p.in.now}, Filter: slo.Filter,
 		},
 		SLO: slo, SLOSource: evaluator.SLOSource{File: file, Commit: pr.Candidate, Content: string(content)},
 		Indicators: proj.SLIs(pr.Service, pr.Stage), History: evaluator.AsPrevious(records),
@@ -434,38 +352,23 @@ func (p *pass) evaluateProblem(ctx context.Context, pr *Problem, pa *ProblemActi
 	if rec.Commit == "" {
 		rec.Commit = p.batch.Tip(p.store.StageRef(pr.Stage)).String()
 	}
-	rec.ID = evaluator.NewID(p.now, pr.ID+"-a"+strconv.Itoa(pa.Index))
+	rec.ID = evaluator.NewID(p.in.now, pr.ID+"-a"+strconv.Itoa(pa.Index))
 	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
-func (p *pass) endProblem(pr *Problem, status, msg string) {
-	pr.Status, pr.Message, pr.Ended = status, msg, p.now
+func (p *pass) endProblem(pr *status.Problem, state status.ProblemState, msg string) {
+	pr.Status, pr.Message, pr.Ended = state, msg, p.in.now
 	p.transitions++
-	p.logf("problem %s %s: %s", pr.ID, status, msg)
-	if status == ProblemEscalated && p.r.opts.Notifier != nil {
-		n := Notification{
-			Event: EventProblemEscalated, Stage: pr.Stage, Service: pr.Service, Candidate: pr.Candidate,
-			Run: pr.ID, Message: pr.ProblemType + ": " + msg, Time: p.now,
-		}
-		notifier := p.r.opts.Notifier
-		p.after = append(p.after, func(*Metrics) { notifier.Notify(n) })
+	p.record(nil, nil, "problem %s %s: %s", pr.ID, state, msg)
+	if state == status.ProblemEscalated {
+		p.notes = append(p.notes, notify.Notification{
+			Event: notify.EventProblemEscalated, Stage: pr.Stage, Service: pr.Service, Candidate: pr.Candidate,
+			Run: pr.ID, Message: pr.ProblemType + ": " + msg, Time: p.in.now,
+		})
 	}
-}
-
-// writeProblems returns the edits of changed problems.
-func (p *pass) writeProblems() []gitstore.Edit {
-	var edits []gitstore.Edit
-	sort.Slice(p.problems, func(i, j int) bool { return p.problems[i].ID < p.problems[j].ID })
-	for _, pr := range p.problems {
-		data := marshalYAML(pr)
-		if p.problemRaw[pr.ID] != string(data) {
-			edits = append(edits, gitstore.Put(problemPath(pr.ID), data))
-		}
-	}
-	return edits
 }
 
 // scale applies a scaling value: +N, -N, +N%, -N%, =N, or a bare N (+N).

@@ -1,0 +1,155 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
+)
+
+// approve applies the approval task: automatic, or manual through a
+// proposal branch whose merge into the stage branch is the approval. A
+// failed gate is never approved.
+func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	results := map[string]string{"gate": run.Gate}
+	for k, v := range run.Results {
+		results[k] = v
+	}
+	verdict := worst(results)
+	if verdict == stages.ResultFail {
+		return done(stages.ResultFail, "a failed gate is never approved"), nil
+	}
+	mode := task.Property(verdict)
+	if mode != "manual" {
+		return done(stages.ResultPass, "approved automatically ("+verdict+")"), nil
+	}
+	stageRef := p.store.StageRef(slot.Stage)
+	proposal := p.store.FerryRef("proposals/" + slot.Stage + "/" + slot.Service)
+	if run.Waiting != status.WaitApproval {
+		p.batch.SetRef(proposal, p.batch.Tip(stageRef))
+		run.ProposalBase = p.batch.Tip(stageRef).String()
+		c, err := p.commitDeployment(proposal, slot, run, proj)
+		if err != nil {
+			return done(stages.ResultFail, err.Error()), nil
+		}
+		run.Proposed = true
+		p.progress(run.Candidate, fmt.Sprintf("%s: waiting for approval of %s: merge %s (%s) into %s",
+			slot.Stage, slot.Service, proposal, short(c), stageRef))
+		p.notify(slot, run, notify.EventApprovalNeeded, fmt.Sprintf("%s gate result needs a person's approval", verdict), func(n *notify.Notification) {
+			n.Proposal, n.Commit = strings.TrimPrefix(proposal, "refs/heads/"), c
+		})
+		return p.wait(run, status.WaitApproval, run.TaskStarted.Add(p.opts.Timeout)), nil
+	}
+	rejected := p.pullRequest(ctx, slot, run, proposal, stageRef)
+	c, err := p.findRunCommit(stageRef, run.ID)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	if c != "" {
+		run.StageCommit = c
+		p.setDeployed(slot, run, false)
+		if run.Approver == "" {
+			run.Approver = p.approver(stageRef, c)
+		}
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		p.progress(run.Candidate, fmt.Sprintf("%s: %s approved by %s", slot.Stage, slot.Service, run.Approver))
+		return done(stages.ResultPass, "approved by "+run.Approver), nil
+	}
+	if p.batch.Tip(proposal).IsZero() {
+		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
+	}
+	if rejected {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(stages.ResultFail, "the pull request was closed: not approved"), nil
+	}
+	if p.newerWaiting(slot, run, proj) {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(status.ResultSuperseded, "the proposal was withdrawn: a newer candidate waits (concurrency latest)"), nil
+	}
+	if tip := p.batch.Tip(stageRef).String(); run.ProposalBase != "" && tip != run.ProposalBase {
+		if err := p.rebuildProposal(proposal, stageRef, slot, run, proj); err != nil {
+			return done(stages.ResultFail, "rebuild the stale proposal: "+err.Error()), nil //nolint:nilerr // the task fails with the reason; the pass goes on
+		}
+	}
+	if !p.in.now.Before(run.Until) {
+		p.batch.SetRef(proposal, gitstore.ZeroHash)
+		return done(stages.ResultFail, "no approval within "+p.opts.Timeout.String()), nil
+	}
+	return waiting(), nil
+}
+
+// newerWaiting reports whether, under concurrency latest, a newer
+// candidate waits for the same sequence.
+func (p *pass) newerWaiting(slot *status.Slot, run *status.Run, proj *stages.Project) bool {
+	if proj.Config.Concurrency(slot.Stage) != stages.ConcurrencyLatest {
+		return false
+	}
+	for _, q := range slot.Queue {
+		if q.Sequence == run.Sequence {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuildProposal brings a waiting proposal up to date with a stage branch
+// that moved: a new commit on the proposal branch merging the stage tip,
+// with the deployment rendered on top of it. The proposal branch only ever
+// moves forward.
+func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run *status.Run, proj *stages.Project) error {
+	tip := p.batch.Tip(stageRef)
+	base, err := p.batch.Reader.Commit(tip)
+	if err != nil {
+		return err
+	}
+	edits, err := p.deploymentEdits(stageRef, slot, run, proj)
+	if err != nil {
+		return err
+	}
+	tree, err := p.batch.WriteTree(base.Tree, edits)
+	if err != nil {
+		return err
+	}
+	c, err := p.batch.CreateCommit(tree, []gitstore.Hash{p.batch.Tip(proposal), tip}, gitstore.CommitRequest{
+		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + short(tip.String()) + ".",
+		Trailers: trailers(slot, run, "deployment"),
+	})
+	if err != nil {
+		return err
+	}
+	p.batch.SetRef(proposal, c)
+	run.ProposalBase = tip.String()
+	p.transitions++
+	p.progress(run.Candidate, fmt.Sprintf("%s: proposal for %s rebuilt on top of %s", slot.Stage, slot.Service, short(tip.String())))
+	return nil
+}
+
+// approver names who merged commit c into the stage branch: the author of
+// the merge commit that brought it, else (a fast-forward or a squash) the
+// committer of the commit itself.
+func (p *pass) approver(ref, c string) string {
+	h := p.batch.Tip(ref)
+	for range maxHistorySearch {
+		commit, err := p.batch.Reader.Commit(h)
+		if err != nil {
+			break
+		}
+		if h.String() == c {
+			return signature(commit.Committer.Name, commit.Committer.Email)
+		}
+		for _, parent := range commit.Parents[min(1, len(commit.Parents)):] {
+			if parent.String() == c {
+				return signature(commit.Author.Name, commit.Author.Email)
+			}
+		}
+		if len(commit.Parents) == 0 {
+			break
+		}
+		h = commit.Parents[0]
+	}
+	return "unknown"
+}

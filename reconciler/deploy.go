@@ -1,0 +1,342 @@
+package reconciler
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/remediator"
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
+)
+
+// maxHistorySearch bounds the walk of a branch for a run's commit.
+const maxHistorySearch = 200
+
+// deploy renders the candidate and commits it to the stage branch, then
+// waits until a report says it is applied, or until the settle time.
+func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	stageRef := p.store.StageRef(slot.Stage)
+	if run.StageCommit == "" {
+		// A run's deployment commit is pushed with its state, atomically;
+		// only a proposal's commit reaches the branch another way.
+		if run.Proposed {
+			c, err := p.findRunCommit(stageRef, run.ID)
+			if err != nil {
+				return taskOutcome{}, err
+			}
+			run.StageCommit = c
+		}
+		if run.StageCommit == "" {
+			c, err := p.commitDeployment(stageRef, slot, run, proj)
+			if err != nil {
+				return done(stages.ResultFail, err.Error()), nil
+			}
+			run.StageCommit = c
+			p.deployed = append(p.deployed, slot.Stage)
+			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, short(c)))
+		}
+		p.setDeployed(slot, run, false)
+		settle := proj.Config.SettleTime()
+		if s := task.Property("settle"); s != "" {
+			if d, err := time.ParseDuration(s); err == nil {
+				settle = d
+			}
+		}
+		return p.wait(run, status.WaitDeployed, p.in.now.Add(settle)), nil
+	}
+	r, err := p.deployedReport(slot.Stage, run.StageCommit)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	if r != nil {
+		run.DeployedAt = r.Received
+		p.noteSignal(run.StageCommit, r)
+		if r.Healthy != nil && !*r.Healthy {
+			return done(stages.ResultFail, "the deployment is unhealthy: "+r.Message), nil
+		}
+		return done(stages.ResultPass, "applied: "+r.Message), nil
+	}
+	if !p.in.now.Before(run.Until) {
+		run.DeployedAt = run.Until
+		return done(stages.ResultPass, "settled"), nil
+	}
+	return p.wait(run, status.WaitDeployed, run.Until), nil
+}
+
+// setDeployed records that the stage branch now runs the run's candidate.
+func (p *pass) setDeployed(slot *status.Slot, run *status.Run, rolledBack bool) {
+	slot.Deployed = &status.Deployment{
+		Candidate: run.Candidate, Pin: run.Pin, Run: run.ID, StageCommit: run.StageCommit,
+		Since: p.in.now, RolledBack: rolledBack,
+	}
+}
+
+// commitDeployment writes the rendered manifests and the release record of
+// a run as one commit on ref.
+func (p *pass) commitDeployment(ref string, slot *status.Slot, run *status.Run, proj *stages.Project) (string, error) {
+	edits, err := p.deploymentEdits(ref, slot, run, proj)
+	if err != nil {
+		return "", err
+	}
+	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
+		Message:    deploymentMessage(slot, run),
+		Trailers:   trailers(slot, run, "deployment"),
+		Edits:      edits,
+		AllowEmpty: true,
+	})
+	if err != nil {
+		return "", fmt.Errorf("commit deployment: %w", err)
+	}
+	return c.String(), nil
+}
+
+func deploymentMessage(slot *status.Slot, run *status.Run) string {
+	return fmt.Sprintf("deploy %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage)
+}
+
+// deploymentEdits renders a run's candidate with the runtime overrides of
+// the stage branch ref.
+func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, proj *stages.Project) ([]gitstore.Edit, error) {
+	overrides, err := p.overrides(ref, slot.Service)
+	if err != nil {
+		return nil, err
+	}
+	manifests, err := proj.Render(slot.Service, slot.Stage, overrides)
+	if err != nil {
+		return nil, err
+	}
+	release := map[string]any{
+		"service": slot.Service, "stage": slot.Stage, "candidate": run.Candidate,
+		"run": run.ID, "sequence": run.Sequence, "pin": run.Pin,
+	}
+	if run.TriggeredBy != "" {
+		release["triggeredBy"] = run.TriggeredBy
+	}
+	dir := path.Join(stages.ServicesDir, slot.Service)
+	edits := []gitstore.Edit{
+		gitstore.Put(dir+"/manifests.yaml", manifests),
+		gitstore.Put(dir+"/release.yaml", status.Marshal(release)),
+	}
+	rules, err := proj.AlertRules(slot.Service, slot.Stage)
+	if err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	if len(rules) == 0 {
+		return append(edits, gitstore.Delete(dir+"/alerts.yaml")), nil
+	}
+	alerts, err := remediator.PrometheusRule(slot.Service+"-slo", proj.Namespace(slot.Stage), stages.AlertRuleGroup(slot.Service, slot.Stage), rules)
+	if err != nil {
+		return nil, err
+	}
+	return append(edits, gitstore.Put(dir+"/alerts.yaml", alerts)), nil
+}
+
+func pinOrCommit(run *status.Run) string {
+	if run.Pin != "" {
+		return run.Pin
+	}
+	return short(run.Candidate)
+}
+
+func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
+	t := gitstore.Trailers{
+		{Key: "Ferry-Service", Value: slot.Service},
+		{Key: "Ferry-Stage", Value: slot.Stage},
+		{Key: "Ferry-Candidate", Value: run.Candidate},
+		{Key: "Ferry-Run", Value: run.ID},
+		{Key: "Ferry-Task", Value: task},
+	}
+	if run.Score != nil {
+		t = append(t, gitstore.Trailer{Key: "Ferry-Verdict", Value: worst(run.Results) + " " + fmtScore(*run.Score)})
+	}
+	return t
+}
+
+// overrides reads the runtime values remediation wrote for a service.
+func (p *pass) overrides(ref, svc string) (map[string]any, error) {
+	tip := p.batch.Tip(ref)
+	if tip.IsZero() {
+		return nil, nil
+	}
+	data, err := p.batch.ReadFile(tip, path.Join(stages.ServicesDir, svc, "overrides.yaml"))
+	if gitstore.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("read overrides of %s: %w", svc, err)
+	}
+	return m, nil
+}
+
+// findRunCommit looks for the deployment commit of a run on a branch (by
+// its Ferry-Run trailer), through merges, within the last commits.
+func (p *pass) findRunCommit(ref, runID string) (string, error) {
+	tip := p.batch.Tip(ref)
+	queue := []gitstore.Hash{}
+	if !tip.IsZero() {
+		queue = append(queue, tip)
+	}
+	seen := map[gitstore.Hash]bool{}
+	for len(queue) > 0 && len(seen) < maxHistorySearch {
+		h := queue[0]
+		queue = queue[1:]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := p.batch.Reader.Commit(h)
+		if err != nil {
+			return "", err
+		}
+		if v, _ := c.Trailers.Get("Ferry-Run"); v == runID {
+			if t, _ := c.Trailers.Get("Ferry-Task"); t == "deployment" {
+				return h.String(), nil
+			}
+		}
+		queue = append(queue, c.Parents...)
+	}
+	return "", nil
+}
+
+// rollback restores the stage's last released state of the service as a
+// forward commit.
+func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error) {
+	stageRef := p.store.StageRef(slot.Stage)
+	if p.batch.Tip(stageRef).IsZero() {
+		return done(stages.ResultPass, "nothing to roll back"), nil
+	}
+	dir := path.Join(stages.ServicesDir, slot.Service)
+	edits := []gitstore.Edit{gitstore.Delete(dir)}
+	to := "nothing (no release yet)"
+	rel := slot.Released
+	if rel != nil {
+		files, err := p.batch.ReadDir(gitstore.NewHash(rel.StageCommit), dir)
+		if err != nil && !gitstore.IsNotFound(err) {
+			return taskOutcome{}, err
+		}
+		for name, data := range files {
+			edits = append(edits, gitstore.Put(dir+"/"+name, data))
+		}
+		to = rel.Pin
+		if to == "" {
+			to = short(rel.Candidate)
+		}
+	}
+	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
+		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, short(run.Candidate), slot.Stage, run.ID),
+		Trailers: trailers(slot, run, "rollback"),
+		Edits:    edits,
+	})
+	if errors.Is(err, gitstore.ErrNoChange) {
+		return done(stages.ResultPass, "already at the last release"), nil
+	}
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	run.RolledBack = "rolled back to " + to
+	if rel != nil {
+		slot.Deployed = &status.Deployment{
+			Candidate: rel.Candidate, Pin: rel.Pin, StageCommit: c.String(), Since: p.in.now,
+			Verdict: rel.Verdict, Score: rel.Score, RolledBack: true,
+		}
+	} else {
+		slot.Deployed = nil
+	}
+	p.progress(run.Candidate, fmt.Sprintf("%s: rolled %s back to %s (%s)", slot.Stage, slot.Service, to, short(c.String())))
+	p.notify(slot, run, notify.EventRolledBack, "rolled back to "+to, func(n *notify.Notification) { n.Commit = c.String() })
+	return done(stages.ResultPass, "rolled back to "+to), nil
+}
+
+// deployedReport returns the newest deployed report for the stage whose
+// commit is the run's commit or a descendant of it on the stage branch: an
+// agent applies a branch's tip, and with it every commit before. Deployed
+// reports are not consumed (one covers many runs); they expire after a day.
+func (p *pass) deployedReport(stage, commit string) (*status.Report, error) {
+	reports := p.st.Reports
+	for i := len(reports) - 1; i >= 0; i-- {
+		r := reports[i]
+		if r.Kind != status.ReportDeployed || r.Stage != stage {
+			continue
+		}
+		if r.Commit == commit {
+			return r, nil
+		}
+		ok, err := p.descends(r.Commit, commit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+// noteSignal records a deploy signal in the note on the stage commit it
+// concerns, next to the evaluation record that will join it.
+func (p *pass) noteSignal(commit string, r *status.Report) {
+	h := gitstore.NewHash(commit)
+	rec := &evaluator.Record{Version: evaluator.RecordVersion, Commit: commit}
+	if old, err := p.batch.Note(h); err == nil {
+		if prev, err := evaluator.ParseRecord(old); err == nil {
+			rec = prev
+		}
+	}
+	state := "applied"
+	if r.Healthy != nil && !*r.Healthy {
+		state = "failed"
+	}
+	line := fmt.Sprintf("%s %s %s", r.Received.UTC().Format(time.RFC3339), state, r.Message)
+	if r.Commit != commit {
+		line += " (at " + short(r.Commit) + ")"
+	}
+	rec.Signals = append(rec.Signals, line)
+	if data, err := rec.Marshal(); err == nil {
+		p.batch.SetNote(h, data)
+	}
+}
+
+// descends reports whether commit from reaches commit to along first
+// parents, within the last commits of a stage branch.
+func (p *pass) descends(from, to string) (bool, error) {
+	h := gitstore.NewHash(from)
+	for range maxHistorySearch {
+		c, err := p.batch.Reader.Commit(h)
+		if gitstore.IsNotFound(err) {
+			return false, nil // a commit the mirror does not have: not ours
+		}
+		if err != nil {
+			return false, err
+		}
+		if len(c.Parents) == 0 {
+			return false, nil
+		}
+		h = c.Parents[0]
+		if h.String() == to {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// takeReport consumes the oldest report that matches.
+func (p *pass) takeReport(match func(*status.Report) bool) *status.Report {
+	for _, r := range p.st.Reports {
+		if !p.consumed[r.File] && match(r) {
+			p.consumed[r.File] = true
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/status"
+)
+
+// test waits for the test duration, or for the test report of the run.
+func (p *pass) test(run *status.Run, task *stages.Task) taskOutcome {
+	if s := task.Property("duration"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return done(stages.ResultFail, "duration: "+err.Error())
+		}
+		end := run.TaskStarted.Add(d)
+		if p.in.now.Before(end) {
+			return p.wait(run, status.WaitTest, end)
+		}
+		run.TestStart, run.TestEnd = run.TaskStarted, end
+		return done(stages.ResultPass, "test time over")
+	}
+	if r := p.takeReport(func(r *status.Report) bool { return r.Kind == status.ReportTest && r.Run == run.ID }); r != nil {
+		run.TestStart, run.TestEnd = r.Start, r.End
+		if run.TestStart.IsZero() {
+			run.TestStart = run.TaskStarted
+		}
+		if run.TestEnd.IsZero() {
+			run.TestEnd = r.Received
+		}
+		return done(r.Result, "test reported "+r.Result)
+	}
+	deadline := run.TaskStarted.Add(p.opts.Timeout)
+	if !p.in.now.Before(deadline) {
+		return done(stages.ResultFail, fmt.Sprintf("no test report for run %s within %s", run.ID, p.opts.Timeout))
+	}
+	return p.wait(run, status.WaitTestReport, deadline)
+}
+
+// external waits for the report of a task ferry does not run itself.
+func (p *pass) external(run *status.Run, task *stages.Task) taskOutcome {
+	if r := p.takeReport(func(r *status.Report) bool {
+		return r.Kind == status.ReportTask && r.Run == run.ID && r.Task == task.Name
+	}); r != nil {
+		return done(r.Result, "reported "+r.Result)
+	}
+	deadline := run.TaskStarted.Add(p.opts.Timeout)
+	if !p.in.now.Before(deadline) {
+		return done(stages.ResultFail, fmt.Sprintf("no report for task %s of run %s within %s", task.Name, run.ID, p.opts.Timeout))
+	}
+	return p.wait(run, status.WaitReport, deadline)
+}
+
+// evaluate runs the quality gate over the test window, or over the
+// timeframe after the deployment, never judging the previous version.
+func (p *pass) evaluate(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+	window := evaluator.Window{Start: run.TestStart, End: run.TestEnd}
+	if run.TestEnd.IsZero() {
+		window = evaluationWindow(run, task)
+		if p.in.now.Before(window.End) {
+			return p.wait(run, status.WaitWindow, window.End), nil
+		}
+	}
+	rec, err := p.gate(ctx, proj, slot.Stage, slot.Service, run.Candidate, window)
+	if err != nil {
+		return taskOutcome{}, err
+	}
+	if rec == nil {
+		return done(stages.ResultPass, "no SLO: the gate passes with score 0 (Keptn's rule)"), nil
+	}
+	rec.Commit, rec.Candidate, rec.Run = run.StageCommit, run.Candidate, run.ID
+	if rec.Commit == "" {
+		rec.Commit = run.Candidate
+	}
+	rec.ID = evaluator.NewID(p.in.now, run.ID)
+	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
+		return taskOutcome{}, fmt.Errorf("record the evaluation: %w", err)
+	}
+	p.evaluated = append(p.evaluated, [2]string{slot.Stage, rec.Result})
+	score := rec.Score
+	run.Score = &score
+	slot.Gate = &status.Gate{Candidate: run.Candidate, Run: run.ID, Result: rec.Result, Score: rec.Score, At: p.in.now}
+	if d := slot.Deployed; d != nil && d.Candidate == run.Candidate {
+		d.Verdict, d.Score = rec.Result, &score
+	}
+	msg := "score " + fmtScore(rec.Score)
+	if rec.Message != "" {
+		msg += ": " + rec.Message
+	}
+	return done(rec.Result, msg), nil
+}
+
+// evaluationWindow is the task's timeframe after the deployment.
+func evaluationWindow(run *status.Run, task *stages.Task) evaluator.Window {
+	tf := DefaultTimeframe
+	if s := task.Property("timeframe"); s != "" {
+		if d, err := time.ParseDuration(s); err == nil {
+			tf = d
+		}
+	}
+	start := run.DeployedAt
+	if start.IsZero() || start.Before(run.TaskStarted.Add(-tf)) {
+		start = run.TaskStarted.Add(-tf)
+		if !run.DeployedAt.IsZero() && start.Before(run.DeployedAt) {
+			start = run.DeployedAt
+		}
+	}
+	return evaluator.Window{Start: start, End: start.Add(tf)}
+}
+
+// gate evaluates the SLO of a service in a stage, read at candidate, over
+// a window, against the stage's recorded history. A nil record means the
+// stage has no SLO.
+func (p *pass) gate(ctx context.Context, proj *stages.Project, stage, svc, candidate string, w evaluator.Window) (*evaluator.Record, error) {
+	slo, file := proj.SLO(svc, stage)
+	if slo == nil {
+		return nil, nil
+	}
+	content, err := p.store.ReadFile(gitstore.NewHash(candidate), file)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", file, short(candidate), err)
+	}
+	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, svc, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read the evaluation history: %w", err)
+	}
+	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
+	return e.Evaluate(ctx, evaluator.Request{
+		Placeholders: evaluator.Placeholders{
+			Project: proj.Name, Stage: stage, Service: svc,
+			Deployment: proj.DeploymentName(stage), Window: w, Filter: slo.Filter,
+		},
+		SLO: slo, SLOSource: evaluator.SLOSource{File: file, Commit: candidate, Content: string(content)},
+		Indicators: proj.SLIs(svc, stage), History: evaluator.AsPrevious(records),
+	}), nil
+}
