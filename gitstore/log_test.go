@@ -151,6 +151,19 @@ func TestLogStopsAndFails(t *testing.T) {
 	}
 }
 
+func TestFirstParent(t *testing.T) {
+	h := newHistory(t)
+	for name, want := range map[string]string{"c1": "", "c2": "c1", "m": "c3", "s1": "c2"} {
+		c, err := h.b.Reader.Commit(h.c[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.names[c.FirstParent()]; got != want || (want == "") != c.FirstParent().IsZero() {
+			t.Errorf("%s.FirstParent() = %s, want %q", name, c.FirstParent(), want)
+		}
+	}
+}
+
 func TestFind(t *testing.T) {
 	h := newHistory(t)
 	run := func(c *gitstore.Commit) bool { return c.Trailers.Ferry().Run == "r1" }
