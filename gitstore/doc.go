@@ -21,6 +21,23 @@
 // moved since the fetch ([ErrStale]); callers fetch again and recompute. There
 // is no force push.
 //
+// [Store.Update] is that loop, under one retry policy: fetch, call the
+// caller's function with the snapshot and a new batch, push; on [ErrStale]
+// wait a jittered backoff ([UpdateBackoff], doubling up to
+// [MaxUpdateBackoff]), fetch and call the function again, at most
+// Options.UpdateAttempts times in all ([DefaultUpdateAttempts]). A function
+// that returns [ErrNoChange] or leaves the batch empty pushes nothing; any
+// other error, and the context, end the loop at once.
+//
+// # History
+//
+// [Reader.Log] walks the commits reachable from a commit, newest first, on
+// first parents or through every parent, bounded by [LogOptions]; it may
+// stop before a commit or keep only the commits that changed a path.
+// [Reader.Find] and [Reader.IsAncestor] are built on it. Ferry's own commit
+// trailers have named keys ([TrailerService] and the rest) and are read and
+// written as [FerryTrailers].
+//
 // # Secrets
 //
 // Credentials are read from files or the environment, passed to the transport

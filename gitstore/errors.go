@@ -23,6 +23,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrLocked reports that another process holds the state directory.
 	ErrLocked = errors.New("state directory is in use by another process")
+	// ErrStopWalk is returned by the function of [Reader.Log] to end the
+	// walk early; Log then returns nil. It is never returned by the package.
+	ErrStopWalk = errors.New("stop walk")
 )
 
 // IsStale reports whether err means "fetch again and recompute".

@@ -16,6 +16,9 @@ const (
 	// DefaultMaxPacks is how many pack files the mirror may hold before
 	// they are consolidated into one.
 	DefaultMaxPacks = 64
+	// DefaultUpdateAttempts is how many times [Store.Update] fetches and
+	// tries to push before it gives up on a ref that keeps moving.
+	DefaultUpdateAttempts = 8
 )
 
 // Options configure a [Store].
@@ -46,6 +49,9 @@ type Options struct {
 	// MaxPacks is how many pack files the mirror may accumulate before
 	// [Store.Fetch] consolidates them. Default 64.
 	MaxPacks int
+	// UpdateAttempts bounds the fetch-and-push rounds of [Store.Update].
+	// Default 8.
+	UpdateAttempts int
 }
 
 // Validate fills defaults and reports every problem at once.
@@ -69,6 +75,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxPacks <= 0 {
 		o.MaxPacks = DefaultMaxPacks
+	}
+	if o.UpdateAttempts <= 0 {
+		o.UpdateAttempts = DefaultUpdateAttempts
 	}
 	if err := o.Auth.validate(); err != nil {
 		errs = append(errs, err)

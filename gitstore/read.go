@@ -35,6 +35,15 @@ func (c *Commit) Subject() string {
 	return s
 }
 
+// FirstParent returns the first parent, or [ZeroHash] for a root commit:
+// what [Reader.ChangedPaths] compares a commit with.
+func (c *Commit) FirstParent() Hash {
+	if len(c.Parents) == 0 {
+		return ZeroHash
+	}
+	return c.Parents[0]
+}
+
 // Commit reads the commit h.
 func (r Reader) Commit(h Hash) (*Commit, error) {
 	c, err := object.GetCommit(r.src, h)
