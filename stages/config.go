@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/ferrycd/ferry/internal/yamlfile"
+	"github.com/ferrycd/ferry/remediator"
 )
 
 // Defaults of ferry.yaml.
 const (
 	DefaultStageBranchPrefix = "stage/"
 	DefaultSettle            = 30 * time.Second
-	DefaultReplicasKey       = "replicaCount"
+	DefaultReplicasKey       = remediator.DefaultReplicasKey
 	ConcurrencyQueue         = "queue"
 	ConcurrencyLatest        = "latest"
 )
@@ -62,6 +63,15 @@ type RemediationConfig struct {
 	// MinReplicas and MaxReplicas bound scaling (0: no bound).
 	MinReplicas int `yaml:"minReplicas" json:"minReplicas,omitempty"`
 	MaxReplicas int `yaml:"maxReplicas" json:"maxReplicas,omitempty"`
+}
+
+// Scaling returns how scaling actions edit values: the replicas key and
+// the bounds.
+func (c RemediationConfig) Scaling() remediator.ScalingOptions {
+	return remediator.ScalingOptions{
+		ReplicasKey: c.ReplicasKey,
+		Bounds:      remediator.Bounds{Min: c.MinReplicas, Max: c.MaxReplicas},
+	}
 }
 
 // ParseConfig parses ferry.yaml and fills its defaults.

@@ -35,6 +35,9 @@ type Project struct {
 	Holds map[string]*Hold
 	// Services by name.
 	Services map[string]*Service
+
+	// sloText holds the SLO files as read, by path.
+	sloText map[string]string
 }
 
 // Service is one directory below services/.
@@ -95,7 +98,7 @@ func (l *fileLoader) warnf(file, format string, args ...any) {
 // sorted by file and position.
 func Load(files Files) (*Project, yamlfile.Diagnostics) {
 	l := &fileLoader{files: files, docs: map[string]*yamlfile.Doc{}}
-	p := &Project{Holds: map[string]*Hold{}, Services: map[string]*Service{}}
+	p := &Project{Holds: map[string]*Hold{}, Services: map[string]*Service{}, sloText: sloTexts(files)}
 	p.Config = l.config()
 	p.Shipyard = l.shipyard()
 	if p.Shipyard != nil {

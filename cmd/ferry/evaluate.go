@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -235,12 +234,12 @@ func (f *evaluateFlags) live(ctx context.Context) (*evaluator.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		g, err := loadGate(s, res.Snapshot, f.service, f.stage)
+		g, err := loadGate(s, res.Snapshot, f.service, f.stage, window)
 		if err != nil {
 			return nil, err
 		}
 		if rec == nil {
-			rec = g.evaluate(ctx, prom, window)
+			rec = g.evaluate(ctx, prom)
 		} else {
 			rec = g.rescore(rec)
 		}
@@ -280,19 +279,17 @@ func (f *evaluateFlags) window() (evaluator.Window, error) {
 	return evaluator.Window{}, errors.New("give --start (and --end) or --timeframe")
 }
 
-// gate is everything a live evaluation reads from the repository.
+// gate is everything a live evaluation reads from the repository: the
+// gate request of the service in the stage on main, with the ledger's
+// history, and the commits the record names.
 type gate struct {
-	project   *stages.Project
-	service   string
-	stage     string
-	slo       *evaluator.SLO
-	source    evaluator.SLOSource
-	history   []evaluator.Previous
+	req       evaluator.Request
+	hasSLO    bool
 	target    gitstore.Hash
 	candidate gitstore.Hash
 }
 
-func loadGate(s *gitstore.Store, snap gitstore.Snapshot, service, stage string) (*gate, error) {
+func loadGate(s *gitstore.Store, snap gitstore.Snapshot, service, stage string, w evaluator.Window) (*gate, error) {
 	main := snap.Get(s.MainRef())
 	if main.IsZero() {
 		return nil, fmt.Errorf("%s has no branch %s", s.URL(), s.MainRef())
@@ -305,39 +302,30 @@ func loadGate(s *gitstore.Store, snap gitstore.Snapshot, service, stage string) 
 	if p == nil {
 		return nil, fmt.Errorf("the project at %s is invalid:\n%s", main.String()[:12], diags.Errors().Error())
 	}
-	if p.Services[service] == nil || p.Shipyard.Stage(stage) == nil {
-		return nil, fmt.Errorf("no service %q or no stage %q in the project", service, stage)
+	req, hasSLO, err := p.GateRequest(service, stage, w, main.String())
+	if err != nil {
+		return nil, err
 	}
-	g := &gate{project: p, service: service, stage: stage, target: main, candidate: main}
+	g := &gate{req: req, hasSLO: hasSLO, target: main, candidate: main}
 	if tip := snap.Get(s.StageRef(stage)); !tip.IsZero() {
 		g.target = tip
 	}
-	slo, file := p.SLO(service, stage)
-	if slo != nil {
-		g.slo = slo
-		data := files[file]
-		g.source = evaluator.SLOSource{File: file, Commit: main.String(), Content: string(data)}
+	if hasSLO {
 		records, err := evaluator.History(s.Reader, snap.Get(s.FerryRef("status")), stage, service, 0)
 		if err != nil {
 			return nil, err
 		}
-		g.history = evaluator.AsPrevious(records)
+		g.req.History = evaluator.AsPrevious(records)
 	}
 	return g, nil
 }
 
-func (g *gate) evaluate(ctx context.Context, q evaluator.Querier, w evaluator.Window) *evaluator.Record {
-	if g.slo == nil {
-		return g.noSLO(w)
+func (g *gate) evaluate(ctx context.Context, q evaluator.Querier) *evaluator.Record {
+	if !g.hasSLO {
+		return g.noSLO(g.req.Window)
 	}
 	e := &evaluator.Evaluator{Querier: q}
-	rec := e.Evaluate(ctx, evaluator.Request{
-		Placeholders: evaluator.Placeholders{
-			Project: g.project.Name, Stage: g.stage, Service: g.service,
-			Deployment: g.project.DeploymentName(g.stage), Window: w, Filter: g.slo.Filter,
-		},
-		SLO: g.slo, SLOSource: g.source, Indicators: g.project.SLIs(g.service, g.stage), History: g.history,
-	})
+	rec := e.Evaluate(ctx, g.req)
 	g.stamp(rec)
 	return rec
 }
@@ -345,22 +333,21 @@ func (g *gate) evaluate(ctx context.Context, q evaluator.Querier, w evaluator.Wi
 // rescore scores the values already retrieved against fresh history,
 // after a concurrent evaluation moved the ledger.
 func (g *gate) rescore(old *evaluator.Record) *evaluator.Record {
-	if g.slo == nil {
+	if !g.hasSLO {
 		return g.noSLO(old.Window)
 	}
-	rec := evaluator.Score(g.slo, old.Values, g.history)
-	rec.Queries, rec.SLO, rec.Window, rec.EvaluatedAt = old.Queries, g.source, old.Window, old.EvaluatedAt
-	rec.Project, rec.Stage, rec.Service = old.Project, old.Stage, old.Service
+	rec := evaluator.Rescore(old, g.req)
 	g.stamp(rec)
 	return rec
 }
 
 // noSLO is Keptn's rule: no SLO file, the evaluation passes with score 0.
 func (g *gate) noSLO(w evaluator.Window) *evaluator.Record {
+	ph := g.req.Placeholders
 	rec := &evaluator.Record{
-		Version: evaluator.RecordVersion, Project: g.project.Name, Stage: g.stage, Service: g.service,
+		Version: evaluator.RecordVersion, Project: ph.Project, Stage: ph.Stage, Service: ph.Service,
 		Window: w, Values: map[string]evaluator.Value{}, Result: evaluator.ResultPass, Score: 0,
-		Message:     fmt.Sprintf("no SLO for service %q in stage %q: the gate passes without checking anything (Keptn's rule)", g.service, g.stage),
+		Message:     fmt.Sprintf("no SLO for service %q in stage %q: the gate passes without checking anything (Keptn's rule)", ph.Service, ph.Stage),
 		EvaluatedAt: time.Now().UTC(),
 	}
 	g.stamp(rec)
@@ -385,36 +372,32 @@ func (f *evaluateFlags) replayRecord(ctx context.Context, stderr io.Writer) (*ev
 	if err != nil {
 		return nil, err
 	}
-	slo, d := evaluator.ParseSLO(rec.SLO.File, []byte(rec.SLO.Content))
 	if f.sloFile != "" {
-		var src evaluator.SLOSource
-		if slo, src, err = readSLO(f.sloFile); err != nil {
+		slo, src, err := readSLO(f.sloFile)
+		if err != nil {
 			return nil, err
 		}
-		again := evaluator.Score(slo, rec.Values, rec.Compared)
-		again.SLO, again.Window, again.Queries = src, rec.Window, rec.Queries
+		again, err := evaluator.Replay(rec, slo)
+		if err != nil {
+			return nil, err
+		}
+		again.SLO = src
 		_, _ = fmt.Fprintf(stderr, "what %s says about the values of record %s (recorded verdict: %s %s)\n", f.sloFile, rec.ID, rec.Result, evaluator.FormatScore(rec.Score))
 		return again, nil
 	}
-	if slo == nil {
-		return nil, fmt.Errorf("the recorded SLO does not parse: %w", d.Diagnostics().Errors())
+	again, err := evaluator.Replay(rec, nil)
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", rec.ID, err)
 	}
-	again := evaluator.Score(slo, rec.Values, rec.Compared)
-	if diff := replayDiff(rec, again); diff != "" {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("replay of %s differs from the record: %s", rec.ID, diff)}
+	if diffs := evaluator.Diff(rec, again); len(diffs) > 0 {
+		parts := make([]string, len(diffs))
+		for i, d := range diffs {
+			parts[i] = d.String()
+		}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("replay of %s differs from the record (recorded → replayed): %s", rec.ID, strings.Join(parts, "; "))}
 	}
 	_, _ = fmt.Fprintf(stderr, "replay of %s matches the record: %s %s\n", rec.ID, again.Result, evaluator.FormatScore(again.Score))
 	return rec, nil
-}
-
-// replayDiff compares the parts of a verdict a replay re-derives.
-func replayDiff(rec, again *evaluator.Record) string {
-	a, _ := json.Marshal([]any{rec.Result, rec.Score, rec.Points, rec.MaxPoints, rec.Objectives, rec.Compared})
-	b, _ := json.Marshal([]any{again.Result, again.Score, again.Points, again.MaxPoints, again.Objectives, again.Compared})
-	if string(a) == string(b) {
-		return ""
-	}
-	return fmt.Sprintf("recorded %s %s, replayed %s %s", rec.Result, evaluator.FormatScore(rec.Score), again.Result, evaluator.FormatScore(again.Score))
 }
 
 // loadRecord reads a record file, or the note on a commit of --repo.
@@ -447,70 +430,5 @@ func printRecord(w io.Writer, output string, r *evaluator.Record) error {
 		_, err = w.Write(data)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "OBJECTIVE\tVALUE\tPASS\tWARNING\tSTATUS\tPOINTS")
-	for _, o := range r.Objectives {
-		name := o.SLI
-		if o.DisplayName != "" {
-			name = o.DisplayName
-		}
-		value := "-"
-		if o.Value != nil {
-			value = evaluator.FormatScore(*o.Value)
-		} else if o.Error != "" {
-			value = "error: " + o.Error
-		}
-		points := "-"
-		if o.Status != evaluator.StatusInfo {
-			points = fmt.Sprintf("%s/%d", evaluator.FormatScore(o.Points), o.Weight)
-		}
-		if o.KeySLI {
-			name += " (key)"
-		}
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, value, blocksText(o.Pass), blocksText(o.Warning), o.Status, points)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	line := fmt.Sprintf("\nresult: %s, score %s (%s of %s points)", r.Result, evaluator.FormatScore(r.Score), evaluator.FormatScore(r.Points), evaluator.FormatScore(r.MaxPoints))
-	if r.Message != "" {
-		line += ": " + r.Message
-	}
-	if len(r.Compared) > 0 {
-		ids := make([]string, len(r.Compared))
-		for i, p := range r.Compared {
-			ids[i] = p.ID
-		}
-		line += "\ncompared with: " + strings.Join(ids, ", ")
-	}
-	_, err := fmt.Fprintln(w, line)
-	return err
-}
-
-// blocksText shows criteria blocks: criteria of a block joined by "and",
-// blocks by "or", each with its target and whether it held.
-func blocksText(blocks [][]evaluator.Target) string {
-	var bs []string
-	for _, b := range blocks {
-		var cs []string
-		for _, t := range b {
-			mark := "no"
-			if t.Held {
-				mark = "ok"
-			}
-			switch {
-			case t.Skipped:
-				cs = append(cs, t.Criterion+" (no history: skipped)")
-			case t.Target != nil:
-				cs = append(cs, fmt.Sprintf("%s [%s] %s", t.Criterion, evaluator.FormatScore(*t.Target), mark))
-			default:
-				cs = append(cs, t.Criterion)
-			}
-		}
-		bs = append(bs, strings.Join(cs, " and "))
-	}
-	if len(bs) == 0 {
-		return "-"
-	}
-	return strings.Join(bs, " or ")
+	return r.WriteTable(w)
 }
