@@ -31,6 +31,8 @@ type UpdateResult struct {
 	Attempts int
 	// Push is what the successful push sent; zero when nothing was pushed.
 	Push PushResult
+	// Fetches are the results of each round's fetch, oldest first.
+	Fetches []FetchResult
 }
 
 // Pushed reports whether the update wrote anything.
@@ -73,6 +75,7 @@ func (s *Store) updateOnce(ctx context.Context, fn UpdateFunc, res *UpdateResult
 		return err
 	}
 	res.Snapshot = fr.Snapshot
+	res.Fetches = append(res.Fetches, fr)
 	b := s.Begin(fr.Snapshot)
 	if err := fn(fr.Snapshot, b); err != nil {
 		if errors.Is(err, ErrNoChange) {

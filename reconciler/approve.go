@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -116,7 +117,7 @@ func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run
 	}
 	c, err := p.batch.CreateCommit(tree, []gitstore.Hash{p.batch.Tip(proposal), tip}, gitstore.CommitRequest{
 		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + short(tip.String()) + ".",
-		Trailers: trailers(slot, run, "deployment"),
+		Trailers: trailers(slot, run, taskDeployment),
 	})
 	if err != nil {
 		return err
@@ -132,24 +133,15 @@ func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run
 // the merge commit that brought it, else (a fast-forward or a squash) the
 // committer of the commit itself.
 func (p *pass) approver(ref, c string) string {
-	h := p.batch.Tip(ref)
-	for range maxHistorySearch {
-		commit, err := p.batch.Reader.Commit(h)
-		if err != nil {
-			break
-		}
-		if h.String() == c {
-			return signature(commit.Committer.Name, commit.Committer.Email)
-		}
-		for _, parent := range commit.Parents[min(1, len(commit.Parents)):] {
-			if parent.String() == c {
-				return signature(commit.Author.Name, commit.Author.Email)
-			}
-		}
-		if len(commit.Parents) == 0 {
-			break
-		}
-		h = commit.Parents[0]
+	target := gitstore.NewHash(c)
+	m, err := p.batch.Find(p.batch.Tip(ref), gitstore.LogOptions{FirstParent: true, Limit: maxHistorySearch}, func(m *gitstore.Commit) bool {
+		return m.Hash == target || slices.Contains(m.Parents[min(1, len(m.Parents)):], target)
+	})
+	switch {
+	case err != nil:
+		return "unknown"
+	case m.Hash == target:
+		return signature(m.Committer.Name, m.Committer.Email)
 	}
-	return "unknown"
+	return signature(m.Author.Name, m.Author.Email)
 }

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
@@ -29,11 +30,7 @@ func (p *pass) enqueueCandidates(context.Context) error {
 		}
 		services := sortedKeys(proj.Services)
 		if last != "" {
-			parent := gitstore.ZeroHash
-			if len(c.Parents) > 0 {
-				parent = c.Parents[0]
-			}
-			changed, err := p.store.ChangedPaths(parent, c.Hash)
+			changed, err := p.store.ChangedPaths(c.FirstParent(), c.Hash)
 			if err != nil {
 				return fmt.Errorf("compare %s with its parent: %w", short(c.Hash.String()), err)
 			}
@@ -50,25 +47,19 @@ func (p *pass) enqueueCandidates(context.Context) error {
 // newMainCommits lists the first-parent commits of main after last, oldest
 // first; without last, main's tip alone.
 func (p *pass) newMainCommits(last string) ([]*gitstore.Commit, error) {
+	opts := gitstore.LogOptions{FirstParent: true, Limit: maxNewCandidates, Until: gitstore.NewHash(last)}
+	if last == "" {
+		opts.Limit = 1
+	}
 	var out []*gitstore.Commit
-	h := p.in.mainTip
-	for range maxNewCandidates {
-		if last != "" && h.String() == last {
-			break
-		}
-		c, err := p.store.Commit(h)
-		if err != nil {
-			return nil, fmt.Errorf("read main commit %s: %w", short(h.String()), err)
-		}
+	err := p.store.Log(p.in.mainTip, opts, func(c *gitstore.Commit) error {
 		out = append(out, c)
-		if last == "" || len(c.Parents) == 0 {
-			break
-		}
-		h = c.Parents[0]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read main's history: %w", err)
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out, nil
 }
 

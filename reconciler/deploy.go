@@ -19,6 +19,13 @@ import (
 // maxHistorySearch bounds the walk of a branch for a run's commit.
 const maxHistorySearch = 200
 
+// Ferry-Task values of ferry's commits.
+const (
+	taskDeployment = "deployment"
+	taskRollback   = "rollback"
+	taskAction     = "action"
+)
+
 // deploy renders the candidate and commits it to the stage branch, then
 // waits until a report says it is applied, or until the settle time.
 func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
@@ -87,7 +94,7 @@ func (p *pass) commitDeployment(ref string, slot *status.Slot, run *status.Run, 
 	}
 	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
 		Message:    deploymentMessage(slot, run),
-		Trailers:   trailers(slot, run, "deployment"),
+		Trailers:   trailers(slot, run, taskDeployment),
 		Edits:      edits,
 		AllowEmpty: true,
 	})
@@ -146,17 +153,11 @@ func pinOrCommit(run *status.Run) string {
 }
 
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
-	t := gitstore.Trailers{
-		{Key: "Ferry-Service", Value: slot.Service},
-		{Key: "Ferry-Stage", Value: slot.Stage},
-		{Key: "Ferry-Candidate", Value: run.Candidate},
-		{Key: "Ferry-Run", Value: run.ID},
-		{Key: "Ferry-Task", Value: task},
-	}
+	t := gitstore.FerryTrailers{Service: slot.Service, Stage: slot.Stage, Candidate: run.Candidate, Run: run.ID, Task: task}
 	if run.Score != nil {
-		t = append(t, gitstore.Trailer{Key: "Ferry-Verdict", Value: worst(run.Results) + " " + fmtScore(*run.Score)})
+		t.Verdict = worst(run.Results) + " " + fmtScore(*run.Score)
 	}
-	return t
+	return t.Trailers()
 }
 
 // overrides reads the runtime values remediation wrote for a service.
@@ -182,31 +183,18 @@ func (p *pass) overrides(ref, svc string) (map[string]any, error) {
 // findRunCommit looks for the deployment commit of a run on a branch (by
 // its Ferry-Run trailer), through merges, within the last commits.
 func (p *pass) findRunCommit(ref, runID string) (string, error) {
-	tip := p.batch.Tip(ref)
-	queue := []gitstore.Hash{}
-	if !tip.IsZero() {
-		queue = append(queue, tip)
+	var found string
+	err := p.batch.Log(p.batch.Tip(ref), gitstore.LogOptions{Limit: maxHistorySearch}, func(c *gitstore.Commit) error {
+		if t := c.Trailers.Ferry(); t.Run == runID && t.Task == taskDeployment {
+			found = c.Hash.String()
+			return gitstore.ErrStopWalk
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("look for run %s on %s: %w", runID, ref, err)
 	}
-	seen := map[gitstore.Hash]bool{}
-	for len(queue) > 0 && len(seen) < maxHistorySearch {
-		h := queue[0]
-		queue = queue[1:]
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		c, err := p.batch.Reader.Commit(h)
-		if err != nil {
-			return "", err
-		}
-		if v, _ := c.Trailers.Get("Ferry-Run"); v == runID {
-			if t, _ := c.Trailers.Get("Ferry-Task"); t == "deployment" {
-				return h.String(), nil
-			}
-		}
-		queue = append(queue, c.Parents...)
-	}
-	return "", nil
+	return found, nil
 }
 
 // rollback restores the stage's last released state of the service as a
@@ -235,7 +223,7 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 	}
 	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
 		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, short(run.Candidate), slot.Stage, run.ID),
-		Trailers: trailers(slot, run, "rollback"),
+		Trailers: trailers(slot, run, taskRollback),
 		Edits:    edits,
 	})
 	if errors.Is(err, gitstore.ErrNoChange) {
@@ -310,24 +298,10 @@ func (p *pass) noteSignal(commit string, r *status.Report) {
 // descends reports whether commit from reaches commit to along first
 // parents, within the last commits of a stage branch.
 func (p *pass) descends(from, to string) (bool, error) {
-	h := gitstore.NewHash(from)
-	for range maxHistorySearch {
-		c, err := p.batch.Reader.Commit(h)
-		if gitstore.IsNotFound(err) {
-			return false, nil // a commit the mirror does not have: not ours
-		}
-		if err != nil {
-			return false, err
-		}
-		if len(c.Parents) == 0 {
-			return false, nil
-		}
-		h = c.Parents[0]
-		if h.String() == to {
-			return true, nil
-		}
+	if from == to {
+		return false, nil
 	}
-	return false, nil
+	return p.batch.IsAncestor(gitstore.NewHash(to), gitstore.NewHash(from), gitstore.LogOptions{FirstParent: true, Limit: maxHistorySearch + 1})
 }
 
 // takeReport consumes the oldest report that matches.

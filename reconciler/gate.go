@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ferrycd/ferry/evaluator"
-	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
@@ -117,25 +116,15 @@ func evaluationWindow(run *status.Run, task *stages.Task) evaluator.Window {
 // a window, against the stage's recorded history. A nil record means the
 // stage has no SLO.
 func (p *pass) gate(ctx context.Context, proj *stages.Project, stage, svc, candidate string, w evaluator.Window) (*evaluator.Record, error) {
-	slo, file := proj.SLO(svc, stage)
-	if slo == nil {
-		return nil, nil
-	}
-	content, err := p.store.ReadFile(gitstore.NewHash(candidate), file)
-	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", file, short(candidate), err)
+	req, hasSLO, err := proj.GateRequest(svc, stage, w, candidate)
+	if err != nil || !hasSLO {
+		return nil, err
 	}
 	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, svc, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read the evaluation history: %w", err)
 	}
+	req.History = evaluator.AsPrevious(records)
 	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
-	return e.Evaluate(ctx, evaluator.Request{
-		Placeholders: evaluator.Placeholders{
-			Project: proj.Name, Stage: stage, Service: svc,
-			Deployment: proj.DeploymentName(stage), Window: w, Filter: slo.Filter,
-		},
-		SLO: slo, SLOSource: evaluator.SLOSource{File: file, Commit: candidate, Content: string(content)},
-		Indicators: proj.SLIs(svc, stage), History: evaluator.AsPrevious(records),
-	}), nil
+	return e.Evaluate(ctx, req), nil
 }

@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -142,32 +141,16 @@ func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	s := r.opts.Store
-	for range maxPushAttempts {
-		fr, err := s.Fetch(ctx)
-		if err != nil {
-			return fmt.Errorf("record report: %w", err)
-		}
-		b := s.Begin(fr.Snapshot)
-		_, err = b.Commit(s.FerryRef("status"), gitstore.CommitRequest{
+	_, err = s.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
+		_, err := b.Commit(s.FerryRef("status"), gitstore.CommitRequest{
 			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
 			Edits:   []gitstore.Edit{gitstore.Put(status.ReportPath(rep, data), append(data, '\n'))},
 		})
-		if errors.Is(err, gitstore.ErrNoChange) {
-			return nil // the same report is already recorded
-		}
-		if err != nil {
-			return fmt.Errorf("record report: %w", err)
-		}
-		_, err = s.Push(ctx, b)
-		if err == nil {
-			return nil
-		}
-		if !gitstore.IsStale(err) {
-			return fmt.Errorf("record report: %w", err)
-		}
+		return err // ErrNoChange: the same report is already recorded
+	})
+	if err != nil {
+		return fmt.Errorf("record report: %w", err)
 	}
-	return fmt.Errorf("record report: the status branch kept moving")
+	return nil
 }

@@ -79,17 +79,20 @@ func (m *Metrics) observePass(d time.Duration, res PassResult, err error) {
 	}
 }
 
-func (m *Metrics) observePush(res gitstore.PushResult, err error) {
+// observePushes counts the pushes of an update: every round but the last
+// found a ref moved; the last pushed, pushed nothing, or failed.
+func (m *Metrics) observePushes(res gitstore.UpdateResult, err error) {
 	if m == nil {
 		return
 	}
+	m.pushes.WithLabelValues("stale").Add(float64(max(res.Attempts-1, 0)))
 	switch {
-	case err == nil:
+	case err == nil && res.Pushed():
 		m.pushes.WithLabelValues("ok").Inc()
-		m.pushBytes.Add(float64(res.Bytes))
+		m.pushBytes.Add(float64(res.Push.Bytes))
 	case gitstore.IsStale(err):
 		m.pushes.WithLabelValues("stale").Inc()
-	default:
+	case err != nil && len(res.Fetches) == res.Attempts:
 		m.pushes.WithLabelValues("error").Inc()
 	}
 }

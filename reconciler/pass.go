@@ -60,12 +60,12 @@ func (c change) String() string {
 	return fmt.Sprintf("%s/%s %s %s", c.stage, c.service, c.run, c.what)
 }
 
-func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot) (*pass, error) {
+func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot, b *gitstore.Batch) (*pass, error) {
 	in, err := r.resolve(snap)
 	if stall := status.AsStall(err); stall != nil {
 		r.logger(ctx).Error(stall, msgStalled, keyReason, stall.Reason)
 		// Nothing may be written over a state that cannot be read.
-		return &pass{in: in, stall: stall, batch: r.opts.Store.Begin(snap), st: nil}, nil
+		return &pass{in: in, stall: stall, batch: b}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot) (*pass
 	s := r.opts.Store
 	p := &pass{
 		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts},
-		st: in.status, batch: s.Begin(snap), statusRef: s.FerryRef("status"), consumed: map[string]bool{},
+		st: in.status, batch: b, statusRef: s.FerryRef("status"), consumed: map[string]bool{},
 	}
 	p.batch.Now = func() time.Time { return in.now }
 	return p, nil

@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -25,7 +24,6 @@ const (
 
 // Limits of one pass.
 const (
-	maxPushAttempts  = 8
 	maxStepsPerSlot  = 64
 	maxNewCandidates = 1000
 	retryForge       = time.Minute
@@ -126,51 +124,51 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 }
 
 func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
-	log := r.logger(ctx)
 	var res PassResult
-	for res.Attempts < maxPushAttempts {
-		fr, err := r.opts.Store.Fetch(ctx)
-		r.opts.Metrics.observeFetch(fr, err)
-		if err != nil {
-			if gitstore.IsAuth(err) {
-				err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
-			}
-			return res, fmt.Errorf("fetch: %w", err)
-		}
-		if r.stillIdle(fr.Snapshot) {
+	var p *pass
+	compute := func(snap gitstore.Snapshot, b *gitstore.Batch) error {
+		p = nil
+		if r.stillIdle(snap) {
 			res.Next, res.Stall = r.idle.next, r.idle.stall
-			return res, nil
+			return gitstore.ErrNoChange
 		}
 		r.idle = nil
-		p, err := r.newPass(ctx, fr.Snapshot)
-		if err != nil {
-			return res, err
+		var err error
+		if p, err = r.newPass(ctx, snap, b); err != nil {
+			return err
 		}
 		if err := p.run(ctx); err != nil {
-			return res, err
+			return err
 		}
 		res.Transitions, res.Next, res.Stall = p.transitions, p.next, p.stall
-		if p.batch.Empty() {
-			r.idle = &idlePass{snap: fr.Snapshot, next: p.next, stall: p.stall}
-			return res, nil
+		if b.Empty() {
+			r.idle = &idlePass{snap: snap, next: p.next, stall: p.stall}
 		}
-		res.Attempts++
-		pr, err := r.opts.Store.Push(ctx, p.batch)
-		r.opts.Metrics.observePush(pr, err)
-		if err == nil {
-			res.Pushed, res.Bytes = true, pr.Bytes
-			p.pushed(log)
-			return res, nil
-		}
-		if !gitstore.IsStale(err) {
-			if gitstore.IsAuth(err) {
-				err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
-			}
-			return res, fmt.Errorf("push: %w", err)
-		}
-		log.V(1).Info(msgRefMoved, keyAttempt, res.Attempts)
+		return nil
 	}
-	return res, fmt.Errorf("push: %d attempts in a row found a ref moved", maxPushAttempts)
+	ur, err := r.opts.Store.Update(ctx, compute)
+	for _, fr := range ur.Fetches {
+		r.opts.Metrics.observeFetch(fr, nil)
+	}
+	r.opts.Metrics.observePushes(ur, err)
+	res.Attempts = ur.Attempts
+	if p == nil || !ur.Pushed() {
+		res.Attempts = max(0, ur.Attempts-1) // the last round pushed nothing
+	}
+	if err != nil {
+		if gitstore.IsAuth(err) {
+			err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
+		}
+		if len(ur.Fetches) < ur.Attempts {
+			r.opts.Metrics.observeFetch(gitstore.FetchResult{}, err)
+		}
+		return res, err
+	}
+	if ur.Pushed() {
+		res.Pushed, res.Bytes = true, ur.Push.Bytes
+		p.pushed(r.logger(ctx))
+	}
+	return res, nil
 }
 
 // stillIdle reports whether nothing can have changed since the last idle

@@ -130,17 +130,13 @@ func (p *pass) remediateStep(ctx context.Context, pr *status.Problem) (bool, err
 // startAction commits the next action of the remediation file, or ends
 // the problem when none is left.
 func (p *pass) startAction(pr *status.Problem, proj *stages.Project) (bool, error) {
-	rem := proj.Remediation(pr.Service, pr.Stage)
-	var actions []*remediator.Action
-	if rem != nil {
-		actions = rem.Actions("", pr.ProblemType)
-	}
+	plan := remediator.PlanFor(proj.Remediation(pr.Service, pr.Stage), pr.ProblemType)
 	i := len(pr.Actions)
-	if i >= len(actions) {
+	a, ok := plan.Next(i)
+	if !ok {
 		p.endProblem(pr, status.ProblemEscalated, fmt.Sprintf("no action left after %d: escalated", i))
 		return false, nil
 	}
-	a := actions[i]
 	pa := &status.ProblemAction{Index: i, Action: a.Action, Name: a.Name, Started: p.in.now}
 	pr.Actions = append(pr.Actions, pa)
 	p.transitions++
@@ -151,7 +147,7 @@ func (p *pass) startAction(pr *status.Problem, proj *stages.Project) (bool, erro
 		p.endProblem(pr, status.ProblemEscalated, "escalated by the remediation file")
 		return false, nil
 	case remediator.ActionScaling, remediator.ActionToggleFeature:
-		if err := p.commitAction(pr, pa, a, proj, i, len(actions)); err != nil {
+		if err := p.commitAction(pr, pa, a, proj, i, len(plan)); err != nil {
 			// The action fails with the reason; the next one is tried.
 			pa.Result, pa.Change = stages.ResultFail, err.Error()
 			return true, nil //nolint:nilerr // an action that cannot be made fails, the problem goes on
@@ -188,39 +184,9 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 	if err != nil {
 		return err
 	}
-	if overrides == nil {
-		overrides = map[string]any{}
-	}
-	key := proj.Config.Remediation.ReplicasKey
-	switch a.Kind() {
-	case remediator.ActionScaling:
-		cur := 1
-		if v, ok := toInt(proj.Values(pr.Service, pr.Stage, overrides)[key]); ok {
-			cur = v
-		}
-		next, err := scale(cur, fmt.Sprint(a.Value))
-		if err != nil {
-			return err
-		}
-		if lo := proj.Config.Remediation.MinReplicas; lo > 0 && next < lo {
-			next = lo
-		}
-		if hi := proj.Config.Remediation.MaxReplicas; hi > 0 && next > hi {
-			next = hi
-		}
-		if next == cur {
-			return fmt.Errorf("%s stays %d: the scaling bounds of ferry.yaml allow no change", key, cur)
-		}
-		overrides[key] = next
-		pa.Change = fmt.Sprintf("%s %d → %d", key, cur, next)
-	case remediator.ActionToggleFeature:
-		m, _ := a.Value.(map[string]any)
-		var parts []string
-		for _, k := range sortedKeys(m) {
-			overrides[k] = m[k]
-			parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
-		}
-		pa.Change = strings.Join(parts, ", ")
+	overrides, pa.Change, err = a.Apply(overrides, proj.Values(pr.Service, pr.Stage, overrides), proj.Config.Remediation.Scaling())
+	if err != nil {
+		return err
 	}
 	manifests, err := proj.Render(pr.Service, pr.Stage, overrides)
 	if err != nil {
@@ -230,13 +196,10 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
 		Message: fmt.Sprintf("remediate %s in %s: %s\n\nProblem %s (%s), action %d of %d: %s.",
 			pr.Service, pr.Stage, pa.Change, pr.ID, pr.ProblemType, i+1, n, a.Action),
-		Trailers: gitstore.Trailers{
-			{Key: "Ferry-Service", Value: pr.Service},
-			{Key: "Ferry-Stage", Value: pr.Stage},
-			{Key: "Ferry-Candidate", Value: pr.Candidate},
-			{Key: "Ferry-Task", Value: "action"},
-			{Key: "Ferry-Problem", Value: pr.ID},
-		},
+		Trailers: gitstore.FerryTrailers{
+			Service: pr.Service, Stage: pr.Stage, Candidate: pr.Candidate, Task: taskAction, Problem: pr.ID,
+		}.Trailers(),
+
 		Edits: []gitstore.Edit{
 			gitstore.Put(dir+"/overrides.yaml", status.Marshal(overrides)),
 			gitstore.Put(dir+"/manifests.yaml", manifests),
@@ -327,27 +290,13 @@ func (p *pass) remediationDelay(proj *stages.Project, stage string) time.Duratio
 }
 
 func (p *pass) evaluateProblem(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (*evaluator.Record, error) {
-	slo, file := proj.SLO(pr.Service, pr.Stage)
-	if slo == nil {
+	rec, err := p.gate(ctx, proj, pr.Stage, pr.Service, pr.Candidate, evaluator.Window{Start: pa.DeployedAt, End: p.in.now})
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
 		return &evaluator.Record{Result: stages.ResultPass, Message: "no SLO"}, nil
 	}
-	content, err := p.store.ReadFile(gitstore.NewHash(pr.Candidate), file)
-	if err != nil {
-		return nil, err
-	}
-	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), pr.Stage, pr.Service, 0)
-	if err != nil {
-		return nil, err
-	}
-	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
-	rec := e.Evaluate(ctx, evaluator.Request{
-		Placeholders: evaluator.Placeholders{
-			Project: proj.Name, Stage: pr.Stage, Service: pr.Service,
-			Deployment: proj.DeploymentName(pr.Stage), Window: evaluator.Window{Start: pa.DeployedAt, End: p.in.now}, Filter: slo.Filter,
-		},
-		SLO: slo, SLOSource: evaluator.SLOSource{File: file, Commit: pr.Candidate, Content: string(content)},
-		Indicators: proj.SLIs(pr.Service, pr.Stage), History: evaluator.AsPrevious(records),
-	})
 	rec.Commit, rec.Candidate, rec.Run = pa.Commit, pr.Candidate, pr.ID
 	if rec.Commit == "" {
 		rec.Commit = p.batch.Tip(p.store.StageRef(pr.Stage)).String()
@@ -369,45 +318,4 @@ func (p *pass) endProblem(pr *status.Problem, state status.ProblemState, msg str
 			Run: pr.ID, Message: pr.ProblemType + ": " + msg, Time: p.in.now,
 		})
 	}
-}
-
-// scale applies a scaling value: +N, -N, +N%, -N%, =N, or a bare N (+N).
-func scale(cur int, v string) (int, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case strings.HasPrefix(v, "="):
-		n, err := strconv.Atoi(v[1:])
-		return max(n, 0), err
-	case strings.HasSuffix(v, "%"):
-		pct, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
-		if err != nil {
-			return cur, err
-		}
-		delta := cur * pct / 100
-		if delta == 0 && pct != 0 {
-			delta = pct / abs(pct)
-		}
-		return max(cur+delta, 0), nil
-	}
-	n, err := strconv.Atoi(v)
-	return max(cur+n, 0), err
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-func toInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int64:
-		return int(x), true
-	case float64:
-		return int(x), true
-	}
-	return 0, false
 }

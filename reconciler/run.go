@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -127,28 +126,10 @@ func (p *pass) holdAuthor(file string) string {
 		return by
 	}
 	by := "unknown"
-	h := p.in.mainTip
-	for range maxHistorySearch {
-		c, err := p.store.Commit(h)
-		if err != nil {
-			break
-		}
-		parent := gitstore.ZeroHash
-		if len(c.Parents) > 0 {
-			parent = c.Parents[0]
-		}
-		changed, err := p.store.ChangedPaths(parent, h)
-		if err != nil {
-			break
-		}
-		if slices.Contains(changed, file) {
-			by = signature(c.Author.Name, c.Author.Email)
-			break
-		}
-		if parent.IsZero() {
-			break
-		}
-		h = parent
+	c, err := p.store.Find(p.in.mainTip, gitstore.LogOptions{FirstParent: true, Limit: maxHistorySearch, Path: file},
+		func(*gitstore.Commit) bool { return true })
+	if err == nil {
+		by = signature(c.Author.Name, c.Author.Email)
 	}
 	if p.holdAuthors == nil {
 		p.holdAuthors = map[string]string{}

@@ -229,29 +229,26 @@ func (f *evaluateFlags) live(ctx context.Context) (*evaluator.Record, error) {
 		run = "cli-" + time.Now().UTC().Format("20060102T150405Z")
 	}
 	var rec *evaluator.Record
-	for attempt := 0; ; attempt++ {
-		res, err := s.Fetch(ctx)
+	evaluate := func(snap gitstore.Snapshot, b *gitstore.Batch) error {
+		g, err := loadGate(s, snap, f.service, f.stage, window)
 		if err != nil {
-			return nil, err
-		}
-		g, err := loadGate(s, res.Snapshot, f.service, f.stage, window)
-		if err != nil {
-			return nil, err
+			return err
 		}
 		if rec == nil {
 			rec = g.evaluate(ctx, prom)
 		} else {
-			rec = g.rescore(rec)
+			rec = g.rescore(rec) // the status branch moved: the same values against the new history
 		}
 		rec.Run, rec.ID = run, evaluator.NewID(rec.EvaluatedAt, run)
 		if !f.record {
-			return rec, nil
+			return gitstore.ErrNoChange
 		}
-		err = recordEvaluation(ctx, s, res.Snapshot, rec)
-		if err == nil || !gitstore.IsStale(err) || attempt >= 4 {
-			return rec, err
-		}
+		return evaluator.Append(b, s.FerryRef("status"), rec)
 	}
+	if _, err := s.Update(ctx, evaluate); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 func (f *evaluateFlags) window() (evaluator.Window, error) {
@@ -356,15 +353,6 @@ func (g *gate) noSLO(w evaluator.Window) *evaluator.Record {
 
 func (g *gate) stamp(rec *evaluator.Record) {
 	rec.Commit, rec.Candidate = g.target.String(), g.candidate.String()
-}
-
-func recordEvaluation(ctx context.Context, s *gitstore.Store, snap gitstore.Snapshot, rec *evaluator.Record) error {
-	b := s.Begin(snap)
-	if err := evaluator.Append(b, s.FerryRef("status"), rec); err != nil {
-		return err
-	}
-	_, err := s.Push(ctx, b)
-	return err
 }
 
 func (f *evaluateFlags) replayRecord(ctx context.Context, stderr io.Writer) (*evaluator.Record, error) {

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -80,23 +79,14 @@ func commitMain(ctx context.Context, repo, state, msg string, edits []gitstore.E
 		return err
 	}
 	defer func() { _ = s.Close() }()
-	for range 10 {
-		res, err := s.Fetch(ctx)
-		if err != nil {
-			return err
-		}
-		b := s.Begin(res.Snapshot)
-		if _, err := b.Commit(s.MainRef(), gitstore.CommitRequest{
+	_, err = s.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
+		_, err := b.Commit(s.MainRef(), gitstore.CommitRequest{
 			Message: msg, Edits: edits,
 			Author: ciSignature(), Committer: ciSignature(),
-		}); err != nil {
-			return err
-		}
-		if _, err = s.Push(ctx, b); err == nil || !gitstore.IsStale(err) {
-			return err
-		}
-	}
-	return errors.New("main kept moving")
+		})
+		return err
+	})
+	return err
 }
 
 // ciSignature is who commits to main in the demo.
