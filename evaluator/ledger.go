@@ -146,3 +146,29 @@ func Append(b *gitstore.Batch, statusRef string, r *Record) error {
 func FormatScore(s float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", s), "0"), ".")
 }
+
+// AddSignal adds a deploy signal's line to the note on a stage commit: the
+// record already there (an evaluation or earlier signals), or a new one.
+func AddSignal(note []byte, commit, line string) ([]byte, error) {
+	rec := &Record{Version: RecordVersion, Commit: commit}
+	if prev, err := ParseRecord(note); len(note) > 0 && err == nil {
+		rec = prev
+	}
+	rec.Signals = append(rec.Signals, line)
+	return rec.Marshal()
+}
+
+// Find returns the newest record of a run in a stage's ledger for a
+// service (among the last 20), or nil.
+func Find(r gitstore.Reader, status gitstore.Hash, stage, service, run string) (*Record, error) {
+	records, err := History(r, status, stage, service, 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range records {
+		if rec.Run == run {
+			return rec, nil
+		}
+	}
+	return nil, nil
+}

@@ -324,3 +324,29 @@ func (r Reader) subtree(commit Hash, dir string) (plumbing.Hash, error) {
 
 // errNoDir reports a directory that does not exist in a commit that does.
 var errNoDir = fmt.Errorf("no such directory: %w", ErrNotFound)
+
+// LineChanges counts the lines of a file added and removed between two
+// commits, as a multiset of lines (order is not compared); a commit that is
+// zero or lacks the file counts as an empty file.
+func (r Reader) LineChanges(from, to Hash, p string) (added, removed int) {
+	lines := func(commit Hash) map[string]int {
+		out := map[string]int{}
+		if commit.IsZero() {
+			return out
+		}
+		if data, err := r.ReadFile(commit, p); err == nil {
+			for _, l := range strings.Split(string(data), "\n") {
+				out[l]++
+			}
+		}
+		return out
+	}
+	a, b := lines(from), lines(to)
+	for l, n := range b {
+		added += max(n-a[l], 0)
+	}
+	for l, n := range a {
+		removed += max(n-b[l], 0)
+	}
+	return added, removed
+}

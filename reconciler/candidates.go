@@ -23,7 +23,7 @@ func (p *pass) enqueueCandidates(context.Context) error {
 		return err
 	}
 	for _, c := range commits {
-		proj, perr := p.projects.at(c.Hash)
+		proj, perr := p.projects.At(c.Hash)
 		if perr != nil {
 			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", short(c.Hash.String()), firstLine(perr))
 			continue

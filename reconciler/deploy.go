@@ -11,7 +11,6 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler/notify"
-	"github.com/ferrycd/ferry/remediator"
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
@@ -115,10 +114,6 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 	if err != nil {
 		return nil, err
 	}
-	manifests, err := proj.Render(slot.Service, slot.Stage, overrides)
-	if err != nil {
-		return nil, err
-	}
 	release := map[string]any{
 		"service": slot.Service, "stage": slot.Stage, "candidate": run.Candidate,
 		"run": run.ID, "sequence": run.Sequence, "pin": run.Pin,
@@ -126,23 +121,19 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 	if run.TriggeredBy != "" {
 		release["triggeredBy"] = run.TriggeredBy
 	}
-	dir := path.Join(stages.ServicesDir, slot.Service)
-	edits := []gitstore.Edit{
-		gitstore.Put(dir+"/manifests.yaml", manifests),
-		gitstore.Put(dir+"/release.yaml", status.Marshal(release)),
-	}
-	rules, err := proj.AlertRules(slot.Service, slot.Stage)
-	if err != nil {
-		return nil, fmt.Errorf("alert rules: %w", err)
-	}
-	if len(rules) == 0 {
-		return append(edits, gitstore.Delete(dir+"/alerts.yaml")), nil
-	}
-	alerts, err := remediator.PrometheusRule(slot.Service+"-slo", proj.Namespace(slot.Stage), stages.AlertRuleGroup(slot.Service, slot.Stage), rules)
+	files, err := proj.StageFiles(slot.Service, slot.Stage, overrides, release)
 	if err != nil {
 		return nil, err
 	}
-	return append(edits, gitstore.Put(dir+"/alerts.yaml", alerts)), nil
+	edits := make([]gitstore.Edit, 0, len(files))
+	for _, name := range sortedKeys(files) {
+		if files[name] == nil {
+			edits = append(edits, gitstore.Delete(name))
+		} else {
+			edits = append(edits, gitstore.Put(name, files[name]))
+		}
+	}
+	return edits, nil
 }
 
 func pinOrCommit(run *status.Run) string {
@@ -247,40 +238,15 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 }
 
 // deployedReport returns the newest deployed report for the stage whose
-// commit is the run's commit or a descendant of it on the stage branch: an
-// agent applies a branch's tip, and with it every commit before. Deployed
-// reports are not consumed (one covers many runs); they expire after a day.
+// commit is commit or a descendant of it on the stage branch (see
+// [status.Branch.Deployed]).
 func (p *pass) deployedReport(stage, commit string) (*status.Report, error) {
-	reports := p.st.Reports
-	for i := len(reports) - 1; i >= 0; i-- {
-		r := reports[i]
-		if r.Kind != status.ReportDeployed || r.Stage != stage {
-			continue
-		}
-		if r.Commit == commit {
-			return r, nil
-		}
-		ok, err := p.descends(r.Commit, commit)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return r, nil
-		}
-	}
-	return nil, nil
+	return p.st.Deployed(stage, commit, p.descends)
 }
 
 // noteSignal records a deploy signal in the note on the stage commit it
 // concerns, next to the evaluation record that will join it.
 func (p *pass) noteSignal(commit string, r *status.Report) {
-	h := gitstore.NewHash(commit)
-	rec := &evaluator.Record{Version: evaluator.RecordVersion, Commit: commit}
-	if old, err := p.batch.Note(h); err == nil {
-		if prev, err := evaluator.ParseRecord(old); err == nil {
-			rec = prev
-		}
-	}
 	state := "applied"
 	if r.Healthy != nil && !*r.Healthy {
 		state = "failed"
@@ -289,9 +255,10 @@ func (p *pass) noteSignal(commit string, r *status.Report) {
 	if r.Commit != commit {
 		line += " (at " + short(r.Commit) + ")"
 	}
-	rec.Signals = append(rec.Signals, line)
-	if data, err := rec.Marshal(); err == nil {
-		p.batch.SetNote(h, data)
+	h := gitstore.NewHash(commit)
+	old, _ := p.batch.Note(h)
+	if note, err := evaluator.AddSignal(old, commit, line); err == nil {
+		p.batch.SetNote(h, note)
 	}
 }
 
@@ -306,11 +273,5 @@ func (p *pass) descends(from, to string) (bool, error) {
 
 // takeReport consumes the oldest report that matches.
 func (p *pass) takeReport(match func(*status.Report) bool) *status.Report {
-	for _, r := range p.st.Reports {
-		if !p.consumed[r.File] && match(r) {
-			p.consumed[r.File] = true
-			return r
-		}
-	}
-	return nil
+	return p.st.Take(match, p.consumed)
 }

@@ -2,7 +2,6 @@ package reconciler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -117,7 +116,7 @@ func (l *Loop) AlertLabels() stages.AlertConfig {
 	}
 	l.R.mu.Lock()
 	defer l.R.mu.Unlock()
-	proj, err := l.R.projects.at(snap.Get(l.R.opts.Store.MainRef()))
+	proj, err := l.R.projects.At(snap.Get(l.R.opts.Store.MainRef()))
 	if err != nil {
 		return def
 	}
@@ -130,27 +129,7 @@ func (l *Loop) Record(ctx context.Context, rep *status.Report) error {
 	return l.R.Report(ctx, rep)
 }
 
-// Report writes a report to ferry/status. The same report twice is one
-// file.
+// Report writes a report to ferry/status (see [status.Record]).
 func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {
-	if err := rep.Validate(); err != nil {
-		return err
-	}
-	rep.Received = r.opts.Now().UTC()
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	s := r.opts.Store
-	_, err = s.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
-		_, err := b.Commit(s.FerryRef("status"), gitstore.CommitRequest{
-			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
-			Edits:   []gitstore.Edit{gitstore.Put(status.ReportPath(rep, data), append(data, '\n'))},
-		})
-		return err // ErrNoChange: the same report is already recorded
-	})
-	if err != nil {
-		return fmt.Errorf("record report: %w", err)
-	}
-	return nil
+	return status.Record(ctx, r.opts.Store, rep, r.opts.Now())
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -44,7 +45,7 @@ type pass struct {
 // deps are what a pass may use besides its inputs.
 type deps struct {
 	store    *gitstore.Store
-	projects *projectCache
+	projects *stages.Cache
 	opts     *Options
 }
 
@@ -155,7 +156,7 @@ func (p *pass) advanceRuns(ctx context.Context) error {
 			return err
 		}
 	}
-	p.opts.Metrics.observeQueues(p.st)
+	p.opts.Metrics.ObserveQueues(queued(p.st))
 	return nil
 }
 
@@ -205,10 +206,10 @@ func (p *pass) pushed(log logr.Logger) {
 		}
 	}
 	for _, stage := range p.deployed {
-		p.opts.Metrics.observeDeployment(stage)
+		p.opts.Metrics.ObserveDeployment(stage)
 	}
 	for _, e := range p.evaluated {
-		p.opts.Metrics.observeEvaluation(e[0], e[1])
+		p.opts.Metrics.ObserveEvaluation(e[0], e[1])
 	}
 }
 
@@ -217,4 +218,13 @@ func (p *pass) wake(at time.Time) {
 	if !at.IsZero() && (p.next.IsZero() || at.Before(p.next)) {
 		p.next = at
 	}
+}
+
+// queued counts the runs waiting per stage.
+func queued(st *status.Branch) map[string]int {
+	per := map[string]int{}
+	for _, s := range st.Slots {
+		per[s.Stage] += len(s.Queue)
+	}
+	return per
 }

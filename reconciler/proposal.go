@@ -66,33 +66,15 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 // proposalBody is what a reviewer needs: the versions, the gate's verdict
 // with its objectives, the manifests' change, and where the record is.
 func (p *pass) proposalBody(slot *status.Slot, run *status.Run, proposal, stageRef string) string {
-	var b strings.Builder
-	before := "nothing yet"
+	b := forge.Proposal{
+		Service: slot.Service, Stage: slot.Stage, Run: run.ID, After: pinOrCommit(run), Candidate: run.Candidate,
+		TriggeredBy: run.TriggeredBy, Gate: run.Gate, Record: p.gateRecord(slot, run),
+	}
 	if slot.Released != nil {
-		before = "`" + slot.Released.Pin + "`"
+		b.Before = slot.Released.Pin
 	}
-	fmt.Fprintf(&b, "ferry proposes **%s** for **%s** in **%s** (run %s).\n\n", pinOrCommit(run), slot.Service, slot.Stage, run.ID)
-	fmt.Fprintf(&b, "| | |\n|---|---|\n| before | %s |\n| after | `%s` |\n| candidate | %s |\n", before, pinOrCommit(run), short(run.Candidate))
-	if run.TriggeredBy != "" {
-		fmt.Fprintf(&b, "| gate | %s: %s |\n", run.TriggeredBy, run.Gate)
-	}
-	if rec := p.gateRecord(slot, run); rec != nil {
-		fmt.Fprintf(&b, "\n### Quality gate: %s, score %s\n\n| objective | value | status | points |\n|---|---|---|---|\n", rec.Result, evaluator.FormatScore(rec.Score))
-		for _, o := range rec.Objectives {
-			value := "–"
-			if o.Value != nil {
-				value = evaluator.FormatScore(*o.Value)
-			} else if o.Error != "" {
-				value = o.Error
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s/%d |\n", o.SLI, value, o.Status, evaluator.FormatScore(o.Points), o.Weight)
-		}
-		fmt.Fprintf(&b, "\nThe evaluation record is the note on %s: `git notes --ref=ferry show %s`.\n", short(rec.Commit), rec.Commit)
-	}
-	added, removed := p.manifestChange(slot.Service, stageRef, proposal)
-	fmt.Fprintf(&b, "\n### Manifests\n\n`services/%s/manifests.yaml`: %d line(s) added, %d removed.\n", slot.Service, added, removed)
-	fmt.Fprintf(&b, "\nMerge this request to approve; close it to reject.\n")
-	return b.String()
+	b.Added, b.Removed = p.manifestChange(slot.Service, stageRef, proposal)
+	return b.Body()
 }
 
 // gateRecord finds the evaluation record of the run that triggered this one.
@@ -102,49 +84,15 @@ func (p *pass) gateRecord(slot *status.Slot, run *status.Run) *evaluator.Record 
 		return nil
 	}
 	_, id, _ := strings.Cut(rest, " ")
-	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, slot.Service, 20)
-	if err != nil {
-		return nil
-	}
-	for _, r := range records {
-		if r.Run == id {
-			return r
-		}
-	}
-	return nil
+	rec, _ := evaluator.Find(p.batch.Reader, p.batch.Tip(p.statusRef), stage, slot.Service, id)
+	return rec
 }
 
 // manifestChange counts the lines of a service's manifests that differ
 // between two refs.
 func (p *pass) manifestChange(svc, from, to string) (added, removed int) {
-	file := path.Join(stages.ServicesDir, svc, "manifests.yaml")
-	read := func(ref string) map[string]int {
-		lines := map[string]int{}
-		tip := p.batch.Tip(ref)
-		if tip.IsZero() {
-			return lines
-		}
-		data, err := p.batch.ReadFile(tip, file)
-		if err != nil {
-			return lines
-		}
-		for _, l := range strings.Split(string(data), "\n") {
-			lines[l]++
-		}
-		return lines
-	}
-	a, b := read(from), read(to)
-	for l, n := range b {
-		if d := n - a[l]; d > 0 {
-			added += d
-		}
-	}
-	for l, n := range a {
-		if d := n - b[l]; d > 0 {
-			removed += d
-		}
-	}
-	return added, removed
+	file := path.Join(stages.ServicesDir, svc, stages.ManifestsFile)
+	return p.batch.LineChanges(p.batch.Tip(from), p.batch.Tip(to), file)
 }
 
 // forgeFailed logs a failed forge call where it is handled and retries it

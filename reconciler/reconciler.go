@@ -12,7 +12,9 @@ import (
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -44,7 +46,7 @@ type Options struct {
 	// no logger.
 	Log logr.Logger
 	// Metrics, when set, receives the loop's measurements.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 	// Notifier, when set, is told of approvals needed, failed gates,
 	// rollbacks and escalations, once they are pushed.
 	Notifier notify.Notifier
@@ -74,7 +76,7 @@ type Reconciler struct {
 	opts Options
 
 	mu       sync.Mutex // one pass at a time
-	projects *projectCache
+	projects *stages.Cache
 	// idle remembers the snapshot of the last pass that had nothing to
 	// push and when its first wait ends: the same refs before that time
 	// give the same (empty) result, so the pass stops after the fetch.
@@ -93,7 +95,7 @@ func New(opts Options) (*Reconciler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Reconciler{opts: opts, projects: newProjectCache(opts.Store.Reader)}, nil
+	return &Reconciler{opts: opts, projects: stages.NewCache(opts.Store.Reader)}, nil
 }
 
 // PassResult says what a pass did.
@@ -119,7 +121,7 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 	defer r.mu.Unlock()
 	start := r.opts.Now()
 	res, err := r.pass(ctx)
-	r.opts.Metrics.observePass(r.opts.Now().Sub(start), res, err)
+	r.opts.Metrics.ObservePass(r.opts.Now().Sub(start), res.Pushed, res.Transitions, err)
 	return res, err
 }
 
@@ -148,9 +150,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	}
 	ur, err := r.opts.Store.Update(ctx, compute)
 	for _, fr := range ur.Fetches {
-		r.opts.Metrics.observeFetch(fr, nil)
+		r.opts.Metrics.ObserveFetch(fr, nil)
 	}
-	r.opts.Metrics.observePushes(ur, err)
+	r.opts.Metrics.ObservePushes(ur, err)
 	res.Attempts = ur.Attempts
 	if p == nil || !ur.Pushed() {
 		res.Attempts = max(0, ur.Attempts-1) // the last round pushed nothing
@@ -160,7 +162,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 			err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
 		}
 		if len(ur.Fetches) < ur.Attempts {
-			r.opts.Metrics.observeFetch(gitstore.FetchResult{}, err)
+			r.opts.Metrics.ObserveFetch(gitstore.FetchResult{}, err)
 		}
 		return res, err
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
@@ -24,50 +22,19 @@ func (p *pass) openProblems(context.Context) error {
 			continue
 		}
 		p.consumed[r.File] = true
-		existing := p.problemFor(r.Stage, r.Service, r.Task)
-		if r.Kind == status.ReportAlertResolved {
-			if existing != nil && !existing.AlertResolved {
-				existing.AlertResolved = true
-				p.transitions++
-			}
-			continue
-		}
-		if existing != nil {
-			continue
-		}
 		slot := p.st.Slots[status.SlotKey(r.Stage, r.Service)]
-		if slot == nil || slot.Released == nil {
+		var released string
+		if slot != nil && slot.Released != nil {
+			released = slot.Released.Candidate
+		}
+		switch pr, change := p.st.Alert(r, released, p.in.now); change {
+		case status.AlertIgnored:
 			p.record(nil, nil, "alert %s for %s in %s: nothing released there; ignored", r.Task, r.Service, r.Stage)
-			continue
-		}
-		id := fmt.Sprintf("%s-%s-%s-%s", r.Stage, r.Service, sanitize(r.Task), p.in.now.Format("20060102T150405Z"))
-		pr := &status.Problem{
-			ID: id, Stage: r.Stage, Service: r.Service, ProblemType: r.Task, Title: r.Message,
-			Status: status.ProblemOpen, Opened: p.in.now, Candidate: slot.Released.Candidate,
-		}
-		p.st.Problems = append(p.st.Problems, pr)
-		p.transitions++
-		p.record(nil, nil, "problem %s opened: %s", id, r.Message)
-	}
-	return nil
-}
-
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return '-'
-	}, s)
-}
-
-func (p *pass) problemFor(stage, svc, typ string) *status.Problem {
-	for _, pr := range p.st.Problems {
-		if pr.Stage == stage && pr.Service == svc && pr.ProblemType == typ && pr.Status == status.ProblemOpen {
-			return pr
+		case status.AlertOpened:
+			p.transitions++
+			p.record(nil, nil, "problem %s opened: %s", pr.ID, r.Message)
+		case status.AlertResolved:
+			p.transitions++
 		}
 	}
 	return nil
@@ -76,12 +43,7 @@ func (p *pass) problemFor(stage, svc, typ string) *status.Problem {
 // remediating reports whether a problem is open for a service in a stage:
 // promotions into the stage wait meanwhile.
 func (p *pass) remediating(stage, svc string) *status.Problem {
-	for _, pr := range p.st.Problems {
-		if pr.Stage == stage && pr.Service == svc && pr.Status == status.ProblemOpen {
-			return pr
-		}
-	}
-	return nil
+	return p.st.OpenProblem(stage, svc, "")
 }
 
 // remediate advances every open problem.
@@ -106,7 +68,7 @@ func (p *pass) remediate(ctx context.Context) error {
 // remediateStep moves a problem one step; more is true when another step
 // may follow at once.
 func (p *pass) remediateStep(ctx context.Context, pr *status.Problem) (bool, error) {
-	proj, err := p.projects.at(gitstore.NewHash(pr.Candidate))
+	proj, err := p.projects.At(gitstore.NewHash(pr.Candidate))
 	if err != nil {
 		p.endProblem(pr, status.ProblemEscalated, "the remediation file cannot be read: "+firstLine(err))
 		return false, nil
@@ -223,7 +185,7 @@ func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.P
 			return r.Kind == status.ReportTask && r.Run == pr.ID && r.Task == pa.Action
 		}); r != nil {
 			pa.Waiting, pa.DeployedAt = status.WaitWindow, p.in.now
-			pa.Until = p.in.now.Add(p.remediationDelay(proj, pr.Stage))
+			pa.Until = p.in.now.Add(proj.Shipyard.RemediationDelay(pr.Stage))
 			return true, nil
 		}
 		if !p.in.now.Before(pa.Until) {
@@ -246,7 +208,7 @@ func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.P
 			return true, nil
 		}
 		pa.DeployedAt = p.in.now
-		pa.Waiting, pa.Until = status.WaitWindow, p.in.now.Add(p.remediationDelay(proj, pr.Stage))
+		pa.Waiting, pa.Until = status.WaitWindow, p.in.now.Add(proj.Shipyard.RemediationDelay(pr.Stage))
 		p.transitions++
 		return true, nil
 	case status.WaitWindow:
@@ -268,25 +230,6 @@ func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.P
 		return true, nil
 	}
 	return false, nil
-}
-
-// remediationDelay is the triggeredAfter of the evaluation in the stage's
-// remediation sequence (Keptn's way to let an action take effect), else
-// one minute.
-func (p *pass) remediationDelay(proj *stages.Project, stage string) time.Duration {
-	if st := proj.Shipyard.Stage(stage); st != nil {
-		for _, q := range st.Sequences {
-			if !q.HasTask("get-action") && !q.HasTask("action") {
-				continue
-			}
-			for i := range q.Tasks {
-				if q.Tasks[i].Name == "evaluation" && q.Tasks[i].Delay() > 0 {
-					return q.Tasks[i].Delay()
-				}
-			}
-		}
-	}
-	return time.Minute
 }
 
 func (p *pass) evaluateProblem(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (*evaluator.Record, error) {

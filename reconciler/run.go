@@ -28,7 +28,7 @@ func (p *pass) advance(ctx context.Context, slot *status.Slot) error {
 			return nil
 		}
 		run := slot.Current
-		proj, err := p.projects.at(gitstore.NewHash(run.Candidate))
+		proj, err := p.projects.At(gitstore.NewHash(run.Candidate))
 		if err != nil {
 			p.finish(slot, run, nil, stages.ResultFail, "the project at the candidate commit cannot be read: "+firstLine(err))
 			continue

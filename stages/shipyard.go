@@ -327,6 +327,26 @@ func parseEvent(ev string) (stage, seq string, ok bool) {
 	return stage, seq, ok && stage != "" && seq != "" && !strings.Contains(seq, ".")
 }
 
+// RemediationDelay is the triggeredAfter of the evaluation in a stage's
+// remediation sequence (one with a get-action or action task): Keptn's way
+// to let an action take effect before the SLO is checked. Default one
+// minute.
+func (s *Shipyard) RemediationDelay(stage string) time.Duration {
+	if st := s.Stage(stage); st != nil {
+		for _, q := range st.Sequences {
+			if !q.HasTask("get-action") && !q.HasTask("action") {
+				continue
+			}
+			for i := range q.Tasks {
+				if q.Tasks[i].Name == "evaluation" && q.Tasks[i].Delay() > 0 {
+					return q.Tasks[i].Delay()
+				}
+			}
+		}
+	}
+	return time.Minute
+}
+
 // Stage returns the stage named name, or nil.
 func (s *Shipyard) Stage(name string) *Stage {
 	for i := range s.Spec.Stages {

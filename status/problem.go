@@ -1,7 +1,9 @@
 package status
 
 import (
+	"fmt"
 	"path"
+	"strings"
 	"time"
 )
 
@@ -60,4 +62,63 @@ func (p *Problem) InFlight() *ProblemAction {
 		return p.Actions[n-1]
 	}
 	return nil
+}
+
+// AlertChange says what an alert did to the problems.
+type AlertChange int
+
+// What an alert can do.
+const (
+	AlertNoChange AlertChange = iota // a repeat of an open problem's alert
+	AlertOpened                      // a new problem
+	AlertResolved                    // the open problem's alert stopped firing
+	AlertIgnored                     // nothing is released where it fired
+)
+
+// Alert applies an alert report: a firing alert opens one problem per
+// (stage, service, problem type), for the candidate released there
+// (released; none: the alert is ignored); repeats change nothing; a
+// resolved alert marks the open problem.
+func (b *Branch) Alert(r *Report, released string, now time.Time) (*Problem, AlertChange) {
+	existing := b.OpenProblem(r.Stage, r.Service, r.Task)
+	switch {
+	case r.Kind == ReportAlertResolved && existing != nil && !existing.AlertResolved:
+		existing.AlertResolved = true
+		return existing, AlertResolved
+	case r.Kind == ReportAlertResolved || existing != nil:
+		return existing, AlertNoChange
+	case released == "":
+		return nil, AlertIgnored
+	}
+	p := &Problem{
+		ID:    fmt.Sprintf("%s-%s-%s-%s", r.Stage, r.Service, idPart(r.Task), now.UTC().Format("20060102T150405Z")),
+		Stage: r.Stage, Service: r.Service, ProblemType: r.Task, Title: r.Message,
+		Status: ProblemOpen, Opened: now, Candidate: released,
+	}
+	b.Problems = append(b.Problems, p)
+	return p, AlertOpened
+}
+
+// OpenProblem returns the open problem of a service in a stage, of a type
+// (any type when typ is empty), or nil.
+func (b *Branch) OpenProblem(stage, svc, typ string) *Problem {
+	for _, p := range b.Problems {
+		if p.Stage == stage && p.Service == svc && p.Status == ProblemOpen && (typ == "" || p.ProblemType == typ) {
+			return p
+		}
+	}
+	return nil
+}
+
+// idPart keeps lower-case letters, digits and '-' of s for a file name.
+func idPart(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, s)
 }

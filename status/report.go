@@ -1,11 +1,15 @@
 package status
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"time"
+
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // ReportKind says what a report tells.
@@ -86,4 +90,65 @@ func (r *Report) Validate() error {
 func ReportPath(r *Report, data []byte) string {
 	sum := sha256.Sum256(data)
 	return path.Join(ReportsDir, fmt.Sprintf("%s-%x-%s.json", r.Received.UTC().Format("20060102T150405.000000Z"), sum[:6], r.Kind))
+}
+
+// Record writes a report to ferry/status of store, received at now, in a
+// commit of its own, before the sender is told it was recorded. The same
+// report twice is one file.
+func Record(ctx context.Context, store *gitstore.Store, rep *Report, now time.Time) error {
+	if err := rep.Validate(); err != nil {
+		return err
+	}
+	rep.Received = now.UTC()
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	_, err = store.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
+		_, err := b.Commit(store.FerryRef("status"), gitstore.CommitRequest{
+			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
+			Edits:   []gitstore.Edit{gitstore.Put(ReportPath(rep, data), append(data, '\n'))},
+		})
+		return err // ErrNoChange: the same report is already recorded
+	})
+	if err != nil {
+		return fmt.Errorf("record report: %w", err)
+	}
+	return nil
+}
+
+// Deployed returns the newest deployed report for a stage whose commit is
+// commit or a descendant of it (descends(from, to) says whether from
+// descends from to): an agent applies a branch's tip, and with it every
+// commit before. Deployed reports are not consumed (one covers many runs).
+func (b *Branch) Deployed(stage, commit string, descends func(from, to string) (bool, error)) (*Report, error) {
+	for i := len(b.Reports) - 1; i >= 0; i-- {
+		r := b.Reports[i]
+		if r.Kind != ReportDeployed || r.Stage != stage {
+			continue
+		}
+		if r.Commit == commit {
+			return r, nil
+		}
+		ok, err := descends(r.Commit, commit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+// Take returns the oldest report that matches and is not in consumed, and
+// adds it there.
+func (b *Branch) Take(match func(*Report) bool, consumed map[string]bool) *Report {
+	for _, r := range b.Reports {
+		if !consumed[r.File] && match(r) {
+			consumed[r.File] = true
+			return r
+		}
+	}
+	return nil
 }

@@ -9,10 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
-	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -94,15 +92,11 @@ func newProblemOpen() *cobra.Command {
 				return &exitError{code: exitFailed, err: err}
 			}
 			defer cleanup()
-			r, err := reconciler.New(reconciler.Options{Store: s, Log: logr.Discard()})
-			if err != nil {
-				return &exitError{code: exitFailed, err: err}
-			}
 			if title == "" {
 				title = typ
 			}
 			rep := &status.Report{Kind: status.ReportAlert, Service: service, Stage: stage, Task: typ, Message: title}
-			if err := r.Report(cmd.Context(), rep); err != nil {
+			if err := status.Record(cmd.Context(), s, rep, time.Now()); err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "recorded: the next pass of ferry run opens the problem %s for %s in %s\n", typ, service, stage)

@@ -21,6 +21,7 @@ import (
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/ingress"
+	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
 )
 
@@ -102,7 +103,7 @@ func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int
 	defer cleanup()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: reconciler.NewMetrics(reg)}
+	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: metrics.New(reg)}
 	if f.prom.URL != "" {
 		q, err := evaluator.NewPrometheus(f.prom)
 		if err != nil {

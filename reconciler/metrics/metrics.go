@@ -1,4 +1,4 @@
-package reconciler
+package metrics
 
 import (
 	"time"
@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ferrycd/ferry/gitstore"
-	"github.com/ferrycd/ferry/status"
 )
 
 // Metrics are the loop's Prometheus metrics. A nil *Metrics records
@@ -23,8 +22,8 @@ type Metrics struct {
 	queued       *prometheus.GaugeVec
 }
 
-// NewMetrics registers the loop's metrics.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
+// New registers the loop's metrics.
+func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		passDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "ferry_reconciler_pass_duration_seconds", Help: "Duration of reconcile passes.",
@@ -59,7 +58,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) observePass(d time.Duration, res PassResult, err error) {
+// ObservePass records a pass: its duration, outcome and transitions pushed.
+func (m *Metrics) ObservePass(d time.Duration, pushed bool, transitions int, err error) {
 	if m == nil {
 		return
 	}
@@ -74,14 +74,14 @@ func (m *Metrics) observePass(d time.Duration, res PassResult, err error) {
 		m.gitUp.Set(1)
 	}
 	m.passDuration.WithLabelValues(result).Observe(d.Seconds())
-	if res.Pushed {
-		m.transitions.Add(float64(res.Transitions))
+	if pushed {
+		m.transitions.Add(float64(transitions))
 	}
 }
 
-// observePushes counts the pushes of an update: every round but the last
+// ObservePushes counts the pushes of an update: every round but the last
 // found a ref moved; the last pushed, pushed nothing, or failed.
-func (m *Metrics) observePushes(res gitstore.UpdateResult, err error) {
+func (m *Metrics) ObservePushes(res gitstore.UpdateResult, err error) {
 	if m == nil {
 		return
 	}
@@ -97,14 +97,16 @@ func (m *Metrics) observePushes(res gitstore.UpdateResult, err error) {
 	}
 }
 
-func (m *Metrics) observeEvaluation(stage, result string) {
+// ObserveEvaluation counts a quality gate verdict.
+func (m *Metrics) ObserveEvaluation(stage, result string) {
 	if m == nil {
 		return
 	}
 	m.evaluations.WithLabelValues(stage, result).Inc()
 }
 
-func (m *Metrics) observeFetch(res gitstore.FetchResult, err error) {
+// ObserveFetch counts a fetch by what it found.
+func (m *Metrics) ObserveFetch(res gitstore.FetchResult, err error) {
 	if m == nil {
 		return
 	}
@@ -125,22 +127,20 @@ func (m *Metrics) observeFetch(res gitstore.FetchResult, err error) {
 	m.gitUp.Set(1)
 }
 
-func (m *Metrics) observeDeployment(stage string) {
+// ObserveDeployment counts a deployment commit.
+func (m *Metrics) ObserveDeployment(stage string) {
 	if m == nil {
 		return
 	}
 	m.deployments.WithLabelValues(stage).Inc()
 }
 
-func (m *Metrics) observeQueues(st *status.Branch) {
+// ObserveQueues sets the runs waiting per stage.
+func (m *Metrics) ObserveQueues(perStage map[string]int) {
 	if m == nil {
 		return
 	}
-	per := map[string]int{}
-	for _, s := range st.Slots {
-		per[s.Stage] += len(s.Queue)
-	}
-	for stage, n := range per {
+	for stage, n := range perStage {
 		m.queued.WithLabelValues(stage).Set(float64(n))
 	}
 }
