@@ -1,18 +1,11 @@
-// Package reconciler provides ferry's loop: each pass fetches the
-// repository once, computes for every (stage, service) the next transition
-// of its run from Git alone, writes the transitions as commits on
-// in-memory trees and pushes stage branches, ferry/status and the notes in
-// one atomic compare-and-swap push. A rejected push is recomputed from a
-// new fetch; a crash leaves Git before or after a transition, never in
-// between.
-//
-// # State
-//
-// Everything the loop knows is on ferry/status: state.yaml (the last main
-// commit whose candidates were queued, the run counter), runs/<stage>/<svc>.yaml
-// (the run in flight, the queue, the last result, the last release),
-// reports/ (deployment and test reports not yet consumed), the evaluation
-// ledger, and STATUS.md and status.json for people and tools.
+// Package reconciler provides ferry's loop. Each pass resolves its inputs
+// once — the refs, main's tip and its project, the ferry/status branch as
+// read — then runs named steps (check the project, queue candidates, open
+// problems, remediate, advance runs, write notes and status) that build
+// commits on in-memory trees, and pushes stage branches, ferry/status and
+// the notes in one atomic compare-and-swap push. A rejected push is
+// recomputed from a new fetch; a crash leaves Git before or after a
+// transition, never in between.
 //
 // # Runs
 //
@@ -24,4 +17,12 @@
 // release, rollback (a forward commit restoring the last release), and
 // external tasks completed by a report. Every wait has a timeout. A
 // finished sequence triggers the sequences whose triggeredOn matches it.
+//
+// # Errors
+//
+// A project that cannot be delivered stalls with a [status.Stall]; a run
+// that fails ends with its reason and the pass goes on; any other error
+// stops the pass, wrapped with the step (and the stage, service, run and
+// task) it came from. HTTP ingress, notifications and metrics live in the
+// sub-packages ingress, notify and metrics.
 package reconciler

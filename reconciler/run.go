@@ -66,10 +66,10 @@ func (p *pass) endTask(slot *status.Slot, run *status.Run, proj *stages.Project,
 	}
 	run.Results[task] = out.result
 	p.record(slot, run, "%s: %s %s", task, out.result, out.msg)
-	switch {
-	case out.result == status.ResultSuperseded:
+	switch out.result {
+	case status.ResultSuperseded:
 		p.finish(slot, run, proj, status.ResultSuperseded, out.msg)
-	case out.result == stages.ResultFail:
+	case stages.ResultFail:
 		if task == "evaluation" {
 			p.notify(slot, run, notify.EventGateFailed, "the quality gate failed: "+out.msg, nil)
 		}

@@ -1,6 +1,8 @@
 package reconciler_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferrycd/ferry/internal/gittest"
+	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
+	"github.com/ferrycd/ferry/status"
 )
 
 func TestInvalidSLOFailsClosed(t *testing.T) {
@@ -250,6 +255,26 @@ func TestStageBranchPrefixMismatchStalls(t *testing.T) {
 	}
 	if status := w.git("show", "ferry/status:STATUS.md"); !strings.Contains(status, "run ferry with --stage-prefix env/") {
 		t.Errorf("STATUS.md:\n%s", status)
+	}
+	if c := w.summary().Conditions; len(c) < 2 || c[1].Type != "Stalled" || c[1].Reason != status.ReasonStagePrefixMismatch {
+		t.Errorf("status.json conditions: %+v", c)
+	}
+	// A stalled project is not ready, and /readyz says why.
+	loop := reconciler.NewLoop(w.rec, time.Hour)
+	ctx, cancel := contextWithTimeout(t, 5*time.Second)
+	defer cancel()
+	go func() { _ = loop.Run(ctx) }()
+	h := ingress.Handler(loop, ingress.ServerOptions{})
+	for {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code == http.StatusServiceUnavailable && strings.Contains(rec.Body.String(), "StagePrefixMismatch") {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("/readyz of a stalled project: %d %s", rec.Code, rec.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

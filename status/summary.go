@@ -364,12 +364,12 @@ func inFlight(r *Run, slot *Slot, in Input) *InFlight {
 		Phase: r.Phase, Until: r.Until, PullRequest: r.PullRequestURL, Message: r.Message, Since: r.Since,
 	}
 	stageBranch := in.StagePrefix + slot.Stage
-	switch {
-	case r.Phase == PhaseHeld:
+	switch r.Phase {
+	case PhaseHeld:
 		f.WaitingFor = "a hold to be lifted"
 		f.Action = holdAction(r, slot, in)
 		f.Until = time.Time{}
-	case r.Phase == PhaseQueued:
+	case PhaseQueued:
 		f.WaitingFor = "its turn"
 	}
 	switch r.Waiting {

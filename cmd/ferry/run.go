@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +37,7 @@ type runFlags struct {
 	timeout      time.Duration
 	server       ingress.ServerOptions
 	verbose      int
+	logFormat    string
 }
 
 func newRun() *cobra.Command {
@@ -86,13 +88,16 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.forge.Repo, "forge-repo", "", "the repository on the forge, owner/name")
 	fs.StringVar(&f.forge.TokenFile, "forge-token-file", "", "file holding the forge API token")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
+	fs.StringVar(&f.logFormat, "log-format", logText, "log format: text or json")
 	return cmd
 }
 
-func (f *runFlags) run(ctx context.Context, stderr interface{ Write([]byte) (int, error) }) error {
-	log := funcr.New(func(prefix, args string) {
-		_, _ = fmt.Fprintln(stderr, time.Now().UTC().Format(time.RFC3339), prefix, args)
-	}, funcr.Options{Verbosity: f.verbose})
+func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
+	log, err := newLogger(stderr, f.logFormat, f.verbose)
+	if err != nil {
+		return err
+	}
+	ctx = logr.NewContext(ctx, log)
 	if err := os.MkdirAll(f.repo.opts.Dir, 0o700); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -162,4 +167,29 @@ func (f *runFlags) notifier(ctx context.Context, log logr.Logger) notify.Notifie
 		return nil
 	}
 	return notify.NewWebhook(ctx, notify.Options{WebhookURL: f.notifyURL, SlackURL: slack, Log: log})
+}
+
+// Log formats of long-running commands.
+const (
+	logText = "text"
+	logJSON = "json"
+)
+
+// newLogger returns a logger writing lines of text (time, message, key/value
+// pairs) or JSON objects to w.
+func newLogger(w io.Writer, format string, verbosity int) (logr.Logger, error) {
+	opts := funcr.Options{Verbosity: verbosity, LogTimestamp: true, TimestampFormat: time.RFC3339}
+	write := func(prefix, args string) {
+		if prefix != "" {
+			args = prefix + " " + args
+		}
+		_, _ = fmt.Fprintln(w, args)
+	}
+	switch format {
+	case logText:
+		return funcr.New(write, opts), nil
+	case logJSON:
+		return funcr.NewJSON(func(obj string) { _, _ = fmt.Fprintln(w, obj) }, opts), nil
+	}
+	return logr.Discard(), usageError("--log-format must be %s or %s", logText, logJSON)
 }
