@@ -57,12 +57,12 @@ const maxCachedSlots = 50000
 // parse returns a copy of the slot a file holds, the caller's to change.
 func (c *Cache) parse(data []byte) (*Slot, error) {
 	if c == nil {
-		return parseSlot(data)
+		return ParseSlot(data)
 	}
 	if s, ok := c.parsed[string(data)]; ok {
 		return s.Clone(), nil
 	}
-	s, err := parseSlot(data)
+	s, err := ParseSlot(data)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,8 @@ func (c *Cache) parse(data []byte) (*Slot, error) {
 	return s.Clone(), nil
 }
 
-func parseSlot(data []byte) (*Slot, error) {
+// ParseSlot reads a slot file, runs/<stage>/<svc>.yaml.
+func ParseSlot(data []byte) (*Slot, error) {
 	var s Slot
 	if err := yaml.Unmarshal(data, &s); err != nil {
 		return nil, err
@@ -81,7 +82,65 @@ func parseSlot(data []byte) (*Slot, error) {
 	if s.Stage == "" || s.Service == "" {
 		return nil, fmt.Errorf("stage and service are required")
 	}
+	if err := noNullRuns("queue", s.Queue); err != nil {
+		return nil, err
+	}
 	return &s, nil
+}
+
+// noNullRuns rejects a list of runs with an empty (null) entry, which a
+// hand edit leaves and nothing downstream expects.
+func noNullRuns(field string, runs []*Run) error {
+	for i, r := range runs {
+		if r == nil {
+			return fmt.Errorf("%s[%d] is empty", field, i)
+		}
+	}
+	return nil
+}
+
+// ParseProblem reads a problem file, problems/<id>.yaml.
+func ParseProblem(data []byte) (*Problem, error) {
+	var p Problem
+	if err := yaml.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	for i, a := range p.Actions {
+		if a == nil {
+			return nil, fmt.Errorf("actions[%d] is empty", i)
+		}
+	}
+	return &p, nil
+}
+
+// ParseReport reads a report file, reports/<name>.json.
+func ParseReport(data []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ParseState reads state.yaml. A state newer than FormatVersion is an
+// error: this ferry would lose what it does not know.
+func ParseState(data []byte) (*State, error) {
+	st := &State{}
+	if err := yaml.Unmarshal(data, st); err != nil {
+		return nil, err
+	}
+	if st.Version > FormatVersion {
+		return nil, fmt.Errorf("format version %d is newer than this ferry reads (%d): upgrade ferry", st.Version, FormatVersion)
+	}
+	for k, runs := range st.Deferred {
+		if err := noNullRuns("deferred."+k, runs); err != nil {
+			return nil, err
+		}
+	}
+	if st.NextRun < 1 {
+		st.NextRun = 1
+	}
+	return st, nil
 }
 
 // Read reads ferry/status at commit (zero: the branch does not exist yet).
@@ -114,15 +173,11 @@ func (b *Branch) readState(rd gitstore.Reader) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", StateFile, err)
 	}
-	if err := yaml.Unmarshal(data, b.State); err != nil {
+	st, err := ParseState(data)
+	if err != nil {
 		return &Corruption{File: StateFile, Err: err.Error()}
 	}
-	if b.State.Version > FormatVersion {
-		return &Corruption{File: StateFile, Err: fmt.Sprintf("format version %d is newer than this ferry reads (%d): upgrade ferry", b.State.Version, FormatVersion)}
-	}
-	if b.State.NextRun < 1 {
-		b.State.NextRun = 1
-	}
+	b.State = st
 	b.raw[StateFile] = string(data)
 	return nil
 }
@@ -177,8 +232,7 @@ func (b *Branch) readProblems(rd gitstore.Reader, _ *Cache) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
-		var pr Problem
-		err = yaml.Unmarshal(data, &pr)
+		pr, err := ParseProblem(data)
 		if err == nil && pr.ID != id {
 			err = fmt.Errorf("the file holds problem %q", pr.ID)
 		}
@@ -186,7 +240,7 @@ func (b *Branch) readProblems(rd gitstore.Reader, _ *Cache) error {
 			b.Corrupt = append(b.Corrupt, &Corruption{File: p, Problem: id, Err: err.Error()})
 			continue
 		}
-		b.Problems = append(b.Problems, &pr)
+		b.Problems = append(b.Problems, pr)
 		b.raw[p] = string(data)
 	}
 	return nil
@@ -207,11 +261,12 @@ func (b *Branch) readReports(rd gitstore.Reader, _ *Cache) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
-		r := &Report{File: p}
-		if err := json.Unmarshal(data, r); err != nil {
+		r, err := ParseReport(data)
+		if err != nil {
 			// An unreadable report is kept until it expires, and ignored.
 			continue
 		}
+		r.File = p
 		b.Reports = append(b.Reports, r)
 	}
 	return nil

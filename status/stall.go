@@ -30,7 +30,13 @@ type Stall struct {
 	Err    error
 }
 
-func (s *Stall) Error() string { return s.Err.Error() }
+// Error returns the cause, or the reason when the stall has none.
+func (s *Stall) Error() string {
+	if s.Err == nil {
+		return string(s.Reason)
+	}
+	return s.Err.Error()
+}
 
 func (s *Stall) Unwrap() error { return s.Err }
 
