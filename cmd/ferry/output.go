@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,11 +57,14 @@ func (o *outputFlag) machine() bool { return o.value == outputJSON || o.value ==
 // printData writes v as indented JSON, or as YAML with the same field
 // names (converted from the JSON, as kubectl does).
 func printData(w io.Writer, format string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // PromQL's < and > stay readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return printJSONBytes(w, format, append(data, '\n'))
+	return printJSONBytes(w, format, b.Bytes())
 }
 
 // printJSONBytes writes a JSON document as it is, or converted to YAML.
