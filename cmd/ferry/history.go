@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -29,43 +28,89 @@ type historyEntry struct {
 
 func newHistory() *cobra.Command {
 	var repo repoFlags
-	var stage, output string
+	var stage, commit string
 	var limit int
+	var out *outputFlag
 	cmd := &cobra.Command{
-		Use:   "history SERVICE --repo URL",
+		Use:   "history SERVICE [--repo URL]",
 		Short: "Show what ran where: a service's deployments, rollbacks and verdicts, from Git alone",
 		Long: `History reads the stage branches' commits (their Ferry-* trailers) and the
 evaluation records in their notes: what ran in each stage, when, from which
-main commit, and which gate let it through. No running ferry is needed.`,
+main commit, and which gate let it through. No running ferry is needed.
+
+--commit shows only the transitions of one commit: a stage commit, or the
+main commit a candidate was built from. It takes a unique prefix of 4 or more
+hex digits, resolved among the commits of main, the stage branches and
+ferry's branches (up to 20000 of them).
+
+Without --repo, ferry reads $FERRY_REPO, else the origin remote of the clone
+it runs in.`,
+		Example: `  # carts in every stage
+  ferry history carts
+
+  # Only production, as YAML
+  ferry history carts --stage production -o yaml
+
+  # Where did main commit 3f2c1a go?
+  ferry history carts --commit 3f2c1a`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, snap, cleanup, err := repo.fetchReport(cmd.Context(), output)
+			s, snap, cleanup, err := repo.fetchReport(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer cleanup()
+			known, err := repositoryNames(s, snap)
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			if err := known.checkService(args[0]); err != nil {
+				return err
+			}
+			if stage != "" {
+				if err := known.checkStage(stage); err != nil {
+					return err
+				}
+			}
 			entries, err := serviceHistory(s, snap, args[0], stage, limit)
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
-			if output == outputJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(entries)
+			if commit != "" {
+				h, err := resolveCommit(s, snap, commit)
+				if err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
+				entries = entriesOf(entries, h.String())
+			}
+			if out.machine() {
+				return printData(cmd.OutOrStdout(), out.value, entries)
 			}
 			return printHistory(cmd.OutOrStdout(), entries)
 		},
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "only this stage")
+	cmd.Flags().StringVar(&commit, "commit", "", "only the transitions of this stage or main commit: "+commitHelp)
 	cmd.Flags().IntVar(&limit, "limit", 200, "commits to read per stage branch")
-	cmd.Flags().StringVarP(&output, "output", "o", outputHuman, "output format: human or json")
-	repo.bind(cmd.Flags())
+	out = bindOutput(cmd, outputHuman, outputJSON, outputYAML)
+	repo.bindReport(cmd.Flags())
 	return cmd
+}
+
+// entriesOf keeps the entries of a stage commit or a candidate.
+func entriesOf(entries []historyEntry, sha string) []historyEntry {
+	out := []historyEntry{}
+	for _, e := range entries {
+		if e.Commit == sha || e.Candidate == sha {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func serviceHistory(s *gitstore.Store, snap gitstore.Snapshot, svc, only string, limit int) ([]historyEntry, error) {
 	prefix := gitstore.BranchRef(s.Options().StagePrefix)
-	var out []historyEntry
+	out := []historyEntry{}
 	for _, ref := range snap.Names(prefix) {
 		stage := strings.TrimPrefix(ref, prefix)
 		if only != "" && stage != only {

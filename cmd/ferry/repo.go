@@ -18,12 +18,26 @@ type repoFlags struct {
 	ref  string
 }
 
+// repoHelp is the help of --repo for the commands that read only from a
+// repository (status, problems, history, get).
+const repoHelp = "the Git repository (URL or path); default $FERRY_REPO, else the origin remote of the clone in the current directory"
+
 // bind binds the flags to gitstore.Options. Secrets come from files or
 // from the environment (FERRY_GIT_TOKEN), never from the command line.
 func (r *repoFlags) bind(fs *pflag.FlagSet) {
-	fs.StringVar(&r.opts.URL, "repo", "", "read the project from this Git repository (URL or path) instead of a directory")
+	r.bindWith(fs, "read the project from this Git repository (URL or path) instead of a directory")
+}
+
+// bindReport binds the flags of a command that reads from a repository
+// alone: --repo has a default (see repoHelp).
+func (r *repoFlags) bindReport(fs *pflag.FlagSet) {
+	r.bindWith(fs, repoHelp)
+}
+
+func (r *repoFlags) bindWith(fs *pflag.FlagSet, repoUsage string) {
+	fs.StringVar(&r.opts.URL, "repo", "", repoUsage)
 	fs.StringVar(&r.ref, "ref", gitstore.DefaultBranch, "branch to read with --repo")
-	fs.StringVar(&r.opts.Dir, "state-dir", "", "directory for the repository mirror (default: a temporary one)")
+	fs.StringVar(&r.opts.Dir, "state-dir", "", "directory for the repository mirror (default: status, problems, history, get and reads of --repo keep one in the user's cache directory; other commands use a temporary one)")
 	fs.StringVar(&r.opts.StagePrefix, "stage-prefix", gitstore.DefaultStagePrefix, "branch prefix of the stage branches (ferry.yaml's stageBranchPrefix must match)")
 	fs.StringVar(&r.opts.Auth.PasswordFile, "git-token-file", "", "file holding an HTTPS token or password")
 	fs.StringVar(&r.opts.Auth.Username, "git-username", "", "HTTPS user name (default \"git\")")
@@ -32,18 +46,15 @@ func (r *repoFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.opts.Auth.KnownHostsFile, "git-known-hosts", "", "known_hosts file for SSH (required with --git-ssh-key)")
 }
 
-// read fetches the repository and returns the files at the tip of --ref.
+// read fetches the repository into the cached mirror and returns the files
+// at the tip of --ref.
 func (r *repoFlags) read(ctx context.Context) (stages.Files, error) {
-	s, cleanup, err := r.openStore()
+	s, snap, cleanup, err := r.fetchMirror(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	res, err := s.Fetch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	commit := res.Snapshot.Get(s.MainRef())
+	commit := snap.Get(s.MainRef())
 	if commit.IsZero() {
 		return nil, fmt.Errorf("%s has no branch %q", s.URL(), r.ref)
 	}
@@ -54,12 +65,27 @@ func (r *repoFlags) read(ctx context.Context) (stages.Files, error) {
 	return stages.Files(files), nil
 }
 
-// fetch opens the mirror and fetches; cleanup closes it.
+// fetch opens a mirror in --state-dir or a temporary directory and
+// fetches; cleanup closes it.
 func (r *repoFlags) fetch(ctx context.Context) (*gitstore.Store, gitstore.Snapshot, func(), error) {
 	s, cleanup, err := r.openStore()
 	if err != nil {
 		return nil, gitstore.Snapshot{}, nil, err
 	}
+	return fetchStore(ctx, s, cleanup)
+}
+
+// fetchMirror opens the cached mirror (see openMirror) and fetches;
+// cleanup closes it.
+func (r *repoFlags) fetchMirror(ctx context.Context) (*gitstore.Store, gitstore.Snapshot, func(), error) {
+	s, cleanup, err := r.openMirror(ctx)
+	if err != nil {
+		return nil, gitstore.Snapshot{}, nil, err
+	}
+	return fetchStore(ctx, s, cleanup)
+}
+
+func fetchStore(ctx context.Context, s *gitstore.Store, cleanup func()) (*gitstore.Store, gitstore.Snapshot, func(), error) {
 	res, err := s.Fetch(ctx)
 	if err != nil {
 		cleanup()
@@ -68,14 +94,21 @@ func (r *repoFlags) fetch(ctx context.Context) (*gitstore.Store, gitstore.Snapsh
 	return s, res.Snapshot, cleanup, nil
 }
 
-// openStore opens the mirror, in a temporary directory unless --state-dir
-// is set; cleanup removes it.
-func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {
+// storeOptions returns the options of gitstore.Open, the token taken from
+// FERRY_GIT_TOKEN unless a file is given.
+func (r *repoFlags) storeOptions() gitstore.Options {
 	opts := r.opts
 	opts.Branch = r.ref
 	if os.Getenv("FERRY_GIT_TOKEN") != "" && opts.Auth.PasswordFile == "" {
 		opts.Auth.PasswordEnv = "FERRY_GIT_TOKEN"
 	}
+	return opts
+}
+
+// openStore opens the mirror, in a temporary directory unless --state-dir
+// is set; cleanup removes it.
+func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {
+	opts := r.storeOptions()
 	cleanup := func() {}
 	if opts.Dir == "" {
 		dir, err := os.MkdirTemp("", "ferry-")
@@ -114,16 +147,14 @@ func (r *repoFlags) loadProject(ctx context.Context, dir string, stderr io.Write
 	return p, nil
 }
 
-// fetchReport checks the flags of a command that reports from --repo
-// alone (status, history, problems) and fetches the repository.
-func (r *repoFlags) fetchReport(ctx context.Context, output string) (*gitstore.Store, gitstore.Snapshot, func(), error) {
-	if r.opts.URL == "" {
-		return nil, gitstore.Snapshot{}, nil, usageError("--repo is required")
+// fetchReport fills in --repo's default for a command that reports from
+// the repository alone (status, history, problems, get) and fetches it
+// into the cached mirror.
+func (r *repoFlags) fetchReport(ctx context.Context) (*gitstore.Store, gitstore.Snapshot, func(), error) {
+	if err := r.defaultURL(ctx); err != nil {
+		return nil, gitstore.Snapshot{}, nil, err
 	}
-	if output != outputHuman && output != outputJSON {
-		return nil, gitstore.Snapshot{}, nil, usageError("-o must be %s or %s", outputHuman, outputJSON)
-	}
-	s, snap, cleanup, err := r.fetch(ctx)
+	s, snap, cleanup, err := r.fetchMirror(ctx)
 	if err != nil {
 		return nil, gitstore.Snapshot{}, nil, &exitError{code: exitFailed, err: err}
 	}

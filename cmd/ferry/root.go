@@ -60,13 +60,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "ferry",
-		Short:         "A delivery control plane that lives in a Git repository",
+		Use:   "ferry",
+		Short: "A delivery control plane that lives in a Git repository",
+		Long: `ferry carries every pin bump on main through the stages of a Keptn shipyard by
+commits to stage branches, and records what it does on the ferry/status
+branch and in notes: everything it knows can be read from Git alone.
+
+Commands that print data take -o json or -o yaml (and -o wide where a table
+has more to say). Exit status: 0 success, 1 failure or invalid input, 2 usage
+error.`,
+		Example: `  # Play the Keptn tutorial's story, nothing to install
+  ferry demo
+
+  # Check a project, then see what runs where
+  ferry validate
+  ferry status`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newDemo(), newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem())
+	root.AddCommand(newDemo(), newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem(), newGet())
+	for _, c := range root.Commands() {
+		if c.Example == "" {
+			c.Example = examples[c.Name()]
+		}
+	}
 	return root
+}
+
+// examples are the examples of the commands whose files do not set them.
+var examples = map[string]string{
+	"demo": `  # The story at the default speed, then at ten times that
+  ferry demo
+  ferry demo --speed 600 --no-color`,
+	"evaluate": `  # The live quality gate of carts in staging, recorded on ferry/status
+  ferry evaluate --repo https://git.example.com/shop/delivery.git --service carts --stage staging \
+    --timeframe 10m --prometheus-url http://prometheus:9090 --record
+
+  # Offline, from values in a file
+  ferry evaluate --slo slo.yaml --values values.yaml
+
+  # Replay the verdict recorded on a stage commit
+  ferry evaluate --replay 3f2c1a0b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a --repo https://git.example.com/shop/delivery.git`,
 }

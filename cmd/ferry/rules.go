@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 func newRules() *cobra.Command {
 	var repo repoFlags
 	var stage, dir string
+	var output *outputFlag
 	cmd := &cobra.Command{
 		Use:   "rules SERVICE --stage STAGE",
 		Short: "Print the alerting rules ferry generates from a service's SLO, as a Prometheus rule file",
@@ -19,7 +21,15 @@ func newRules() *cobra.Command {
 rules ferry commits with each deployment as services/<service>/alerts.yaml (a
 PrometheusRule): one per SLO objective with an absolute pass criterion, when
 the stage has a remediation file. The alert is named after the SLI, the problem
-type a remediation file lists.`,
+type a remediation file lists.
+
+-o yaml (the default) prints the rule file; -o json the same as JSON.`,
+		Example: `  # The rules of carts in production, from the project in the current directory
+  ferry rules carts --stage production > carts-production.rules.yaml
+  promtool check rules carts-production.rules.yaml
+
+  # From a repository, as JSON
+  ferry rules carts --stage production --repo https://git.example.com/shop/delivery.git -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if stage == "" {
@@ -29,8 +39,9 @@ type a remediation file lists.`,
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
-			if p.Services[args[0]] == nil || p.Shipyard.Stage(stage) == nil {
-				return &exitError{code: exitFailed, err: fmt.Errorf("no service %q or no stage %q", args[0], stage)}
+			known := projectNames(p)
+			if err := errors.Join(known.checkService(args[0]), known.checkStage(stage)); err != nil {
+				return &exitError{code: exitFailed, err: err}
 			}
 			rules, err := p.AlertRules(args[0], stage)
 			if err != nil {
@@ -43,12 +54,16 @@ type a remediation file lists.`,
 			if err != nil {
 				return err
 			}
+			if output.value == outputJSON {
+				return printYAMLTagged(cmd.OutOrStdout(), outputJSON, out)
+			}
 			_, err = cmd.OutOrStdout().Write(out)
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "stage (required)")
 	cmd.Flags().StringVar(&dir, "dir", ".", "project directory (when --repo is not given)")
+	output = bindOutput(cmd, outputYAML, outputJSON)
 	repo.bind(cmd.Flags())
 	return cmd
 }

@@ -56,6 +56,14 @@ Secrets come from files or the environment: FERRY_GIT_TOKEN (or
 FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 --signal-secret-file, for Flux and Argo CD at /hooks/flux and /hooks/argocd),
 --prometheus-bearer-token-file.`,
+		Example: `  # Deliver a project, gating on a Prometheus
+  export FERRY_GIT_TOKEN=...
+  ferry run --repo https://git.example.com/shop/delivery.git --state-dir /var/lib/ferry \
+    --prometheus-url http://prometheus:9090
+
+  # Open pull requests for manual approvals on GitHub
+  ferry run --repo https://github.com/shop/delivery.git --state-dir /var/lib/ferry \
+    --forge github --forge-api https://api.github.com --forge-repo shop/delivery --forge-token-file /etc/ferry/github-token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.repo.opts.URL == "" {

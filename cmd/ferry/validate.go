@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,7 +18,7 @@ import (
 
 func newValidate() *cobra.Command {
 	var repo repoFlags
-	var output string
+	var output *outputFlag
 	var strict bool
 	cmd := &cobra.Command{
 		Use:   "validate [DIR | FILE...]",
@@ -34,12 +33,26 @@ paths). Any other directory is searched for Keptn files (shipyard, SLO, SLI,
 remediation), each checked on its own; Helm charts are skipped. Files named
 on the command line are checked on their own.
 
+With --repo, the project is read from the tip of --ref (main by default)
+through a mirror kept in the user's cache directory.
+
+-o json and -o yaml print the diagnostics as a list of {file, line, column,
+severity, message}.
+
 Exit status: 0 valid (warnings allowed unless --strict), 1 invalid, 2 usage
 error.`,
+		Example: `  # The project in the current directory
+  ferry validate
+
+  # In CI, warnings fail too, as JSON
+  ferry validate --strict -o json
+
+  # Single Keptn files
+  ferry validate shipyard.yaml services/carts/slo.yaml
+
+  # A repository's main branch
+  ferry validate --repo https://git.example.com/shop/delivery.git`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != outputHuman && output != outputJSON {
-				return usageError("-o must be %s or %s", outputHuman, outputJSON)
-			}
 			if repo.opts.URL != "" && len(args) > 0 {
 				return usageError("give either --repo or a directory or files, not both")
 			}
@@ -47,7 +60,7 @@ error.`,
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if err := printDiagnostics(cmd.OutOrStdout(), output, diags); err != nil {
+			if err := printDiagnostics(cmd.OutOrStdout(), output.value, diags); err != nil {
 				return err
 			}
 			if diags.HasErrors() || strict && len(diags) > 0 {
@@ -56,7 +69,7 @@ error.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputHuman, "output format: human or json")
+	output = bindOutput(cmd, outputHuman, outputJSON, outputYAML)
 	cmd.Flags().BoolVar(&strict, "strict", false, "fail on warnings too (dangling triggers, unknown task properties, external actions)")
 	repo.bind(cmd.Flags())
 	return cmd
@@ -203,15 +216,13 @@ func sortedNames(files stages.Files) []string {
 }
 
 // printDiagnostics writes the diagnostics as lines and a summary, or as a
-// JSON list.
+// JSON or YAML list.
 func printDiagnostics(w io.Writer, output string, diags yamlfile.Diagnostics) error {
-	if output == outputJSON {
+	if output == outputJSON || output == outputYAML {
 		if diags == nil {
 			diags = yamlfile.Diagnostics{}
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(diags)
+		return printData(w, output, diags)
 	}
 	for _, d := range diags {
 		if _, err := fmt.Fprintln(w, d.Error()); err != nil {
