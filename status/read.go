@@ -3,7 +3,9 @@ package status
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -132,8 +134,8 @@ func ParseState(data []byte) (*State, error) {
 	if st.Version > FormatVersion {
 		return nil, fmt.Errorf("format version %d is newer than this ferry reads (%d): upgrade ferry", st.Version, FormatVersion)
 	}
-	for k, runs := range st.Deferred {
-		if err := noNullRuns("deferred."+k, runs); err != nil {
+	for _, k := range slices.Sorted(maps.Keys(st.Deferred)) {
+		if err := noNullRuns("deferred."+k, st.Deferred[k]); err != nil {
 			return nil, err
 		}
 	}

@@ -457,3 +457,33 @@ func testCacheCopies(t *testing.T, r *repo, commit gitstore.Hash) {
 		t.Errorf("changing earlier reads changed the cached slot (-want +got):\n%s", diff)
 	}
 }
+
+// A file that would read into something the loop cannot use is an error,
+// so that Read lists it as corrupt instead of handing it on.
+func TestParseErrors(t *testing.T) {
+	slot := func(data []byte) error { _, err := status.ParseSlot(data); return err }
+	problem := func(data []byte) error { _, err := status.ParseProblem(data); return err }
+	state := func(data []byte) error { _, err := status.ParseState(data); return err }
+	tests := []struct {
+		name    string
+		parse   func([]byte) error
+		data    string
+		wantErr string
+	}{
+		{"slot without a service", slot, "stage: dev\n", "stage and service are required"},
+		{"slot with an empty queue entry", slot, "stage: dev\nservice: carts\nqueue:\n- id: r1\n- \n", "queue[1] is empty"},
+		{"slot that is a list", slot, "- stage: dev\n", "cannot unmarshal !!seq"},
+		{"problem with an empty action", problem, "id: p1\nactions: [~]\n", "actions[0] is empty"},
+		{"problem with a bad date", problem, "id: p1\nopened: yesterday\n", `parsing time "yesterday"`},
+		{"state with an empty deferred run", state, "nextRun: 3\ndeferred:\n  staging/carts: [null]\n", "deferred.staging/carts[0] is empty"},
+		{"state from a newer ferry", state, "formatVersion: 3\n", "upgrade ferry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.parse([]byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parse %q = %v, want an error containing %q", tt.data, err, tt.wantErr)
+			}
+		})
+	}
+}
