@@ -116,18 +116,10 @@ func Append(b *gitstore.Batch, statusRef string, r *Record) error {
 		return err
 	}
 	msg := fmt.Sprintf("evaluation: %s in %s: %s %.1f", r.Service, r.Stage, r.Result, r.Score)
-	trailers := gitstore.Trailers{
-		{Key: "Ferry-Service", Value: r.Service},
-		{Key: "Ferry-Stage", Value: r.Stage},
-		{Key: "Ferry-Task", Value: "evaluation"},
-		{Key: "Ferry-Verdict", Value: fmt.Sprintf("%s %s", r.Result, FormatScore(r.Score))},
-	}
-	if r.Candidate != "" {
-		trailers = append(trailers, gitstore.Trailer{Key: "Ferry-Candidate", Value: r.Candidate})
-	}
-	if r.Run != "" {
-		trailers = append(trailers, gitstore.Trailer{Key: "Ferry-Run", Value: r.Run})
-	}
+	trailers := gitstore.FerryTrailers{
+		Service: r.Service, Stage: r.Stage, Candidate: r.Candidate, Run: r.Run,
+		Task: "evaluation", Verdict: fmt.Sprintf("%s %s", r.Result, FormatScore(r.Score)),
+	}.Trailers()
 	_, err = b.Commit(statusRef, gitstore.CommitRequest{
 		Message:  msg,
 		Trailers: trailers,

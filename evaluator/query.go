@@ -262,3 +262,15 @@ func (ph Placeholders) lookup(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// ErrNoQuerier is the reason of every value when no SLI source is set.
+var ErrNoQuerier = errors.New("no Prometheus is configured (--prometheus-url)")
+
+// NoQuerier answers every query with ErrNoQuerier: gates fail with the
+// reason instead of passing on missing data.
+type NoQuerier struct{}
+
+var _ Querier = NoQuerier{}
+
+// Query returns ErrNoQuerier.
+func (NoQuerier) Query(context.Context, string, time.Time) (float64, error) { return 0, ErrNoQuerier }

@@ -184,6 +184,17 @@ func (b *Batch) SetNote(target Hash, content []byte) {
 	b.setNote(target, content)
 }
 
+// AppendNote adds text at the end of the note on target, as `git notes
+// append` does without its blank line: a log kept on a commit.
+func (b *Batch) AppendNote(target Hash, text []byte) error {
+	old, err := b.Note(target)
+	if err != nil && !IsNotFound(err) {
+		return err
+	}
+	b.SetNote(target, append(append([]byte(nil), old...), text...))
+	return nil
+}
+
 // RemoveNote removes the note on target, if any.
 func (b *Batch) RemoveNote(target Hash) { b.setNote(target, nil) }
 

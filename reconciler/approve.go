@@ -86,15 +86,8 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 // newerWaiting reports whether, under concurrency latest, a newer
 // candidate waits for the same sequence.
 func (p *pass) newerWaiting(slot *status.Slot, run *status.Run, proj *stages.Project) bool {
-	if proj.Config.Concurrency(slot.Stage) != stages.ConcurrencyLatest {
-		return false
-	}
-	for _, q := range slot.Queue {
-		if q.Sequence == run.Sequence {
-			return true
-		}
-	}
-	return false
+	return proj.Config.Concurrency(slot.Stage) == stages.ConcurrencyLatest && slices.ContainsFunc(slot.Queue,
+		func(q *status.Run) bool { return q.Sequence == run.Sequence })
 }
 
 // rebuildProposal brings a waiting proposal up to date with a stage branch
@@ -117,7 +110,7 @@ func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run
 	}
 	c, err := p.batch.CreateCommit(tree, []gitstore.Hash{p.batch.Tip(proposal), tip}, gitstore.CommitRequest{
 		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + short(tip.String()) + ".",
-		Trailers: trailers(slot, run, taskDeployment),
+		Trailers: trailers(slot, run, stages.TaskDeployment),
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -28,7 +29,7 @@ func (p *pass) enqueueCandidates(context.Context) error {
 			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", short(c.Hash.String()), firstLine(perr))
 			continue
 		}
-		services := sortedKeys(proj.Services)
+		services := slices.Sorted(maps.Keys(proj.Services))
 		if last != "" {
 			changed, err := p.store.ChangedPaths(c.FirstParent(), c.Hash)
 			if err != nil {
@@ -66,15 +67,13 @@ func (p *pass) newMainCommits(last string) ([]*gitstore.Commit, error) {
 // enqueueCandidate starts a candidate in the first stage's first sequence
 // that no trigger starts.
 func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
-	first := proj.Shipyard.Spec.Stages[0]
-	for _, q := range first.Sequences {
-		if len(q.TriggeredOn) == 0 {
-			p.enqueue(first.Name, svc, &status.Run{Candidate: candidate, Sequence: q.Name}, proj, false)
-			p.progress(candidate, fmt.Sprintf("%s: queued %s for %s", first.Name, q.Name, svc))
-			return
-		}
+	stage, seq := proj.Shipyard.Entry()
+	if seq == "" {
+		p.record(nil, nil, "stage %s has no sequence without triggers; %s is not delivered", stage, svc)
+		return
 	}
-	p.record(nil, nil, "stage %s has no sequence without triggers; %s is not delivered", first.Name, svc)
+	p.enqueue(stage, svc, &status.Run{Candidate: candidate, Sequence: seq}, proj, false)
+	p.progress(candidate, fmt.Sprintf("%s: queued %s for %s", stage, seq, svc))
 }
 
 // enqueue adds a run to a slot's queue; first puts it ahead of the waiting
@@ -88,39 +87,18 @@ func (p *pass) enqueue(stage, svc string, run *status.Run, proj *stages.Project,
 	if s := proj.Services[svc]; s != nil {
 		run.Pin = s.Pin.Summary()
 	}
-	slot := p.st.Slot(stage, svc)
-	if slot == nil {
-		if p.st.State.Deferred == nil {
-			p.st.State.Deferred = map[string][]*status.Run{}
-		}
-		key := status.SlotKey(stage, svc)
-		p.st.State.Deferred[key] = append(p.st.State.Deferred[key], run)
-		p.progress(run.Candidate, fmt.Sprintf("%s: %s for %s deferred: %s", stage, run.Sequence, svc, p.st.CorruptSlot(stage, svc).Error()))
-		return
+	at := status.Append
+	switch {
+	case first:
+		at = status.First
+	case proj.Config.Concurrency(stage) == stages.ConcurrencyLatest:
+		at = status.Latest
 	}
-	if first {
-		slot.Queue = append([]*status.Run{run}, slot.Queue...)
-		return
+	superseded, deferred := p.st.Enqueue(stage, svc, run, at)
+	if deferred != nil {
+		p.progress(run.Candidate, fmt.Sprintf("%s: %s for %s deferred: %v", stage, run.Sequence, svc, deferred))
 	}
-	if proj.Config.Concurrency(stage) == stages.ConcurrencyLatest {
-		kept := slot.Queue[:0]
-		for _, q := range slot.Queue {
-			if q.Sequence == run.Sequence {
-				slot.Superseded = appendBounded(slot.Superseded, fmt.Sprintf("%s %s by %s", q.ID, short(q.Candidate), short(run.Candidate)), 20)
-				p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, short(run.Candidate)))
-				continue
-			}
-			kept = append(kept, q)
-		}
-		slot.Queue = kept
+	for _, q := range superseded {
+		p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, short(run.Candidate)))
 	}
-	slot.Queue = append(slot.Queue, run)
-}
-
-func appendBounded(list []string, s string, limit int) []string {
-	list = append(list, s)
-	if len(list) > limit {
-		list = list[len(list)-limit:]
-	}
-	return list
 }

@@ -3,7 +3,9 @@ package reconciler
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -17,13 +19,6 @@ import (
 
 // maxHistorySearch bounds the walk of a branch for a run's commit.
 const maxHistorySearch = 200
-
-// Ferry-Task values of ferry's commits.
-const (
-	taskDeployment = "deployment"
-	taskRollback   = "rollback"
-	taskAction     = "action"
-)
 
 // deploy renders the candidate and commits it to the stage branch, then
 // waits until a report says it is applied, or until the settle time.
@@ -49,12 +44,7 @@ func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, 
 			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, short(c)))
 		}
 		p.setDeployed(slot, run, false)
-		settle := proj.Config.SettleTime()
-		if s := task.Property("settle"); s != "" {
-			if d, err := time.ParseDuration(s); err == nil {
-				settle = d
-			}
-		}
+		settle := task.DurationProperty("settle", proj.Config.SettleTime())
 		return p.wait(run, status.WaitDeployed, p.in.now.Add(settle)), nil
 	}
 	r, err := p.deployedReport(slot.Stage, run.StageCommit)
@@ -93,7 +83,7 @@ func (p *pass) commitDeployment(ref string, slot *status.Slot, run *status.Run, 
 	}
 	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
 		Message:    deploymentMessage(slot, run),
-		Trailers:   trailers(slot, run, taskDeployment),
+		Trailers:   trailers(slot, run, stages.TaskDeployment),
 		Edits:      edits,
 		AllowEmpty: true,
 	})
@@ -126,7 +116,7 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 		return nil, err
 	}
 	edits := make([]gitstore.Edit, 0, len(files))
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if files[name] == nil {
 			edits = append(edits, gitstore.Delete(name))
 		} else {
@@ -176,7 +166,7 @@ func (p *pass) overrides(ref, svc string) (map[string]any, error) {
 func (p *pass) findRunCommit(ref, runID string) (string, error) {
 	var found string
 	err := p.batch.Log(p.batch.Tip(ref), gitstore.LogOptions{Limit: maxHistorySearch}, func(c *gitstore.Commit) error {
-		if t := c.Trailers.Ferry(); t.Run == runID && t.Task == taskDeployment {
+		if t := c.Trailers.Ferry(); t.Run == runID && t.Task == stages.TaskDeployment {
 			found = c.Hash.String()
 			return gitstore.ErrStopWalk
 		}
@@ -214,7 +204,7 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 	}
 	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
 		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, short(run.Candidate), slot.Stage, run.ID),
-		Trailers: trailers(slot, run, taskRollback),
+		Trailers: trailers(slot, run, stages.TaskRollback),
 		Edits:    edits,
 	})
 	if errors.Is(err, gitstore.ErrNoChange) {

@@ -96,12 +96,7 @@ func (p *pass) evaluate(ctx context.Context, slot *status.Slot, run *status.Run,
 
 // evaluationWindow is the task's timeframe after the deployment.
 func evaluationWindow(run *status.Run, task *stages.Task) evaluator.Window {
-	tf := DefaultTimeframe
-	if s := task.Property("timeframe"); s != "" {
-		if d, err := time.ParseDuration(s); err == nil {
-			tf = d
-		}
-	}
+	tf := task.DurationProperty("timeframe", DefaultTimeframe)
 	start := run.DeployedAt
 	if start.IsZero() || start.Before(run.TaskStarted.Add(-tf)) {
 		start = run.TaskStarted.Add(-tf)

@@ -125,9 +125,7 @@ func (l *Loop) AlertLabels() stages.AlertConfig {
 
 // Record writes a report to ferry/status before it is acknowledged. Nothing
 // is kept outside Git.
-func (l *Loop) Record(ctx context.Context, rep *status.Report) error {
-	return l.R.Report(ctx, rep)
-}
+func (l *Loop) Record(ctx context.Context, rep *status.Report) error { return l.R.Report(ctx, rep) }
 
 // Report writes a report to ferry/status (see [status.Record]).
 func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {

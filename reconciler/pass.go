@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +49,7 @@ type deps struct {
 	store    *gitstore.Store
 	projects *stages.Cache
 	opts     *Options
+	log      logr.Logger
 }
 
 // change is one transition, for the log and the status commit's message.
@@ -73,7 +76,7 @@ func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot, b *git
 	}
 	s := r.opts.Store
 	p := &pass{
-		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts},
+		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts, log: r.logger(ctx)},
 		st: in.status, batch: b, statusRef: s.FerryRef("status"), consumed: map[string]bool{},
 	}
 	p.batch.Now = func() time.Time { return in.now }
@@ -136,16 +139,7 @@ func (p *pass) checkProject(context.Context) error {
 // resumeDeferred moves the runs queued while a slot's file was corrupt
 // into the slot, once it reads again.
 func (p *pass) resumeDeferred(context.Context) error {
-	for key, runs := range p.st.State.Deferred {
-		stage, svc, _ := strings.Cut(key, "/")
-		slot := p.st.Slot(stage, svc)
-		if slot == nil {
-			continue
-		}
-		slot.Queue = append(slot.Queue, runs...)
-		delete(p.st.State.Deferred, key)
-		p.transitions++
-	}
+	p.transitions += p.st.ResumeDeferred()
 	return nil
 }
 
@@ -172,13 +166,10 @@ func (p *pass) progress(candidate, line string) {
 
 // writeProgress appends the gathered lines to the candidates' notes.
 func (p *pass) writeProgress(context.Context) error {
-	for _, candidate := range sortedKeys(p.progressLines) {
-		h := gitstore.NewHash(candidate)
-		old, err := p.batch.Note(h)
-		if err != nil && !gitstore.IsNotFound(err) {
-			return fmt.Errorf("read the note on %s: %w", short(candidate), err)
+	for _, candidate := range slices.Sorted(maps.Keys(p.progressLines)) {
+		if err := p.batch.AppendNote(gitstore.NewHash(candidate), []byte(strings.Join(p.progressLines[candidate], ""))); err != nil {
+			return fmt.Errorf("append to the note on %s: %w", short(candidate), err)
 		}
-		p.batch.SetNote(h, append(old, strings.Join(p.progressLines[candidate], "")...))
 	}
 	return nil
 }

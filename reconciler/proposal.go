@@ -6,8 +6,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/go-logr/logr"
-
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/stages"
@@ -41,7 +39,7 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: body,
 		})
 		if err != nil {
-			p.forgeFailed(ctx, slot, run, fmt.Errorf("open pull request: %w", err))
+			p.forgeFailed(slot, run, fmt.Errorf("open pull request: %w", err))
 			return false
 		}
 		run.PullRequest, run.PullRequestURL = pr.Number, pr.URL
@@ -52,7 +50,7 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 	}
 	pr, err := prs.Get(ctx, run.PullRequest)
 	if err != nil {
-		p.forgeFailed(ctx, slot, run, fmt.Errorf("read pull request %d: %w", run.PullRequest, err))
+		p.forgeFailed(slot, run, fmt.Errorf("read pull request %d: %w", run.PullRequest, err))
 		return false
 	}
 	if pr.State == forge.StateMerged && pr.MergedBy != "" {
@@ -97,8 +95,7 @@ func (p *pass) manifestChange(svc, from, to string) (added, removed int) {
 
 // forgeFailed logs a failed forge call where it is handled and retries it
 // in a while: forge failures never fail a run.
-func (p *pass) forgeFailed(ctx context.Context, slot *status.Slot, run *status.Run, err error) {
-	retry := p.in.now.Add(retryForge)
-	logr.FromContextOrDiscard(ctx).Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
-	p.wake(retry)
+func (p *pass) forgeFailed(slot *status.Slot, run *status.Run, err error) {
+	p.log.Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
+	p.wake(p.in.now.Add(retryForge))
 }

@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -66,7 +65,7 @@ func (o *Options) Validate() error {
 		o.Now = time.Now
 	}
 	if o.Querier == nil {
-		o.Querier = noQuerier{}
+		o.Querier = evaluator.NoQuerier{}
 	}
 	return nil
 }
@@ -190,15 +189,6 @@ func (r *Reconciler) logger(ctx context.Context) logr.Logger {
 	return r.opts.Log
 }
 
-// errNoPrometheus is the reason of every value when no SLI source is set.
-var errNoPrometheus = errors.New("no Prometheus is configured (--prometheus-url)")
-
-type noQuerier struct{}
-
-func (noQuerier) Query(context.Context, string, time.Time) (float64, error) {
-	return 0, errNoPrometheus
-}
-
 func short(sha string) string {
 	if len(sha) > 7 {
 		return sha[:7]
@@ -209,13 +199,4 @@ func short(sha string) string {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -159,7 +159,7 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 		Message: fmt.Sprintf("remediate %s in %s: %s\n\nProblem %s (%s), action %d of %d: %s.",
 			pr.Service, pr.Stage, pa.Change, pr.ID, pr.ProblemType, i+1, n, a.Action),
 		Trailers: gitstore.FerryTrailers{
-			Service: pr.Service, Stage: pr.Stage, Candidate: pr.Candidate, Task: taskAction, Problem: pr.ID,
+			Service: pr.Service, Stage: pr.Stage, Candidate: pr.Candidate, Task: stages.TaskAction, Problem: pr.ID,
 		}.Trailers(),
 
 		Edits: []gitstore.Edit{

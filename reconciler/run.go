@@ -70,7 +70,7 @@ func (p *pass) endTask(slot *status.Slot, run *status.Run, proj *stages.Project,
 	case status.ResultSuperseded:
 		p.finish(slot, run, proj, status.ResultSuperseded, out.msg)
 	case stages.ResultFail:
-		if task == "evaluation" {
+		if task == stages.TaskEvaluation {
 			p.notify(slot, run, notify.EventGateFailed, "the quality gate failed: "+out.msg, nil)
 		}
 		p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("%s failed: %s", task, out.msg))
@@ -144,17 +144,17 @@ func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, pro
 		return p.wait(run, status.WaitDelay, run.TaskStarted.Add(d)), nil
 	}
 	switch task.Name {
-	case "deployment":
+	case stages.TaskDeployment:
 		return p.deploy(slot, run, proj, task)
-	case "test":
+	case stages.TaskTest:
 		return p.test(run, task), nil
-	case "evaluation":
+	case stages.TaskEvaluation:
 		return p.evaluate(ctx, slot, run, proj, task)
-	case "approval":
+	case stages.TaskApproval:
 		return p.approve(ctx, slot, run, proj, task)
-	case "release":
+	case stages.TaskRelease:
 		return p.release(slot, run), nil
-	case "rollback":
+	case stages.TaskRollback:
 		return p.rollback(slot, run)
 	}
 	return p.external(run, task), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -11,9 +12,6 @@ import (
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/status"
 )
-
-// maxLogLines bounds the transitions a status commit's message lists.
-const maxLogLines = 50
 
 // reportTTL is how long an unconsumed report is kept.
 const reportTTL = 24 * time.Hour
@@ -54,19 +52,11 @@ func (p *pass) writeStatus(context.Context) error {
 }
 
 func (p *pass) statusMessage() string {
-	msg := fmt.Sprintf("status: %d transition(s)", p.transitions)
-	lines := make([]string, 0, min(len(p.changes), maxLogLines+1))
+	lines := make([]string, len(p.changes))
 	for i, c := range p.changes {
-		if i == maxLogLines {
-			lines = append(lines, fmt.Sprintf("… and %d more (runs/ has them all)", len(p.changes)-maxLogLines))
-			break
-		}
-		lines = append(lines, c.String())
+		lines[i] = c.String()
 	}
-	if len(lines) > 0 {
-		msg += "\n\n" + strings.Join(lines, "\n")
-	}
-	return msg
+	return status.CommitMessage(p.transitions, lines)
 }
 
 // summaryInput is what the summary needs from main: stage order,
@@ -81,23 +71,17 @@ func (p *pass) summaryInput() status.Input {
 	if proj == nil {
 		return in
 	}
-	in.Project, in.Stages, in.Services = proj.Name, proj.Shipyard.StageNames(), sortedKeys(proj.Services)
+	in.Project, in.Stages, in.Services = proj.Name, proj.Shipyard.StageNames(), slices.Sorted(maps.Keys(proj.Services))
 	in.StageHolds, in.ServiceHolds = map[string]*status.Hold{}, map[string]*status.Hold{}
-	for _, stage := range in.Stages {
-		for _, svc := range in.Services {
-			h := proj.HoldOn(svc, stage, p.in.now)
-			if h == nil {
-				continue
-			}
-			hold := &status.Hold{Reason: h.Reason, By: h.By, Until: h.UntilTime(), File: h.File, Remediation: h.Remediation}
-			if hold.By == "" {
-				hold.By = p.holdAuthor(h.File)
-			}
-			if slices.Contains(strings.Split(h.File, "/"), "services") {
-				in.ServiceHolds[status.SlotKey(stage, svc)] = hold
-			} else {
-				in.StageHolds[stage] = hold
-			}
+	for _, h := range proj.HoldsInForce(p.in.now) {
+		hold := &status.Hold{Reason: h.Reason, By: h.By, Until: h.UntilTime(), File: h.File, Remediation: h.Remediation}
+		if hold.By == "" {
+			hold.By = p.holdAuthor(h.File)
+		}
+		if h.Service == "" {
+			in.StageHolds[h.Stage] = hold
+		} else {
+			in.ServiceHolds[status.SlotKey(h.Stage, h.Service)] = hold
 		}
 	}
 	return in

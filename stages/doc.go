@@ -1,8 +1,9 @@
 // Package stages provides ferry's project model: the Keptn shipyard (stages,
 // sequences, tasks and the graph of triggers between them), ferry's own
 // project files (pins, holds, ferry.yaml), the candidates a main commit
-// creates, the layering of Helm values and the rendering of a stage's
-// output with the Helm SDK.
+// creates, the layering of Helm values, the rendering of a stage branch's
+// files with the Helm SDK (StageFiles), the quality-gate request of a
+// service in a stage (GateRequest), and a cache of projects by commit.
 //
 // # Files
 //

@@ -389,6 +389,31 @@ func (p *Project) Remediation(svc, stage string) *remediator.Remediation {
 	return s.Remediation
 }
 
+// HoldInForce is a hold and where it applies: a stage, or one service in
+// it.
+type HoldInForce struct {
+	*Hold
+	Stage, Service string
+}
+
+// HoldsInForce lists the holds in force at now, stage-wide ones first.
+func (p *Project) HoldsInForce(now time.Time) []HoldInForce {
+	var out []HoldInForce
+	for _, stage := range sortedKeys(p.Holds) {
+		if h := p.Holds[stage]; h.InForce(now) {
+			out = append(out, HoldInForce{Hold: h, Stage: stage})
+		}
+	}
+	for _, svc := range sortedKeys(p.Services) {
+		for _, stage := range sortedKeys(p.Services[svc].Stages) {
+			if h := p.Services[svc].Stages[stage].Hold; h != nil && h.InForce(now) {
+				out = append(out, HoldInForce{Hold: h, Stage: stage, Service: svc})
+			}
+		}
+	}
+	return out
+}
+
 // HoldOn returns the hold in force on a service in a stage at now: the
 // stage-wide hold first, then the service's own; nil when none.
 func (p *Project) HoldOn(svc, stage string, now time.Time) *Hold {

@@ -223,16 +223,28 @@ func propertyHint(task string) string {
 
 type propertyCheck func(any) string
 
+// Names of the tasks ferry runs itself; any other task is external.
+const (
+	TaskDeployment = "deployment"
+	TaskTest       = "test"
+	TaskEvaluation = "evaluation"
+	TaskApproval   = "approval"
+	TaskRelease    = "release"
+	TaskRollback   = "rollback"
+	TaskGetAction  = "get-action"
+	TaskAction     = "action"
+)
+
 // taskProperties lists, per task ferry runs itself, the properties it reads.
 var taskProperties = map[string]map[string]propertyCheck{
-	"deployment": {"deploymentstrategy": oneOf("deploymentstrategy", deploymentStrategies), "settle": durationProp("settle")},
-	"test":       {"teststrategy": stringProp("teststrategy"), "duration": durationProp("duration")},
-	"evaluation": {"timeframe": durationProp("timeframe")},
-	"approval":   {"pass": oneOf("pass", approvalModes), "warning": oneOf("warning", approvalModes)},
-	"release":    {},
-	"rollback":   {},
-	"get-action": {},
-	"action":     {},
+	TaskDeployment: {"deploymentstrategy": oneOf("deploymentstrategy", deploymentStrategies), "settle": durationProp("settle")},
+	TaskTest:       {"teststrategy": stringProp("teststrategy"), "duration": durationProp("duration")},
+	TaskEvaluation: {"timeframe": durationProp("timeframe")},
+	TaskApproval:   {"pass": oneOf("pass", approvalModes), "warning": oneOf("warning", approvalModes)},
+	TaskRelease:    {},
+	TaskRollback:   {},
+	TaskGetAction:  {},
+	TaskAction:     {},
 }
 
 var approvalModes = map[string]bool{"automatic": true, "manual": true}
@@ -334,17 +346,29 @@ func parseEvent(ev string) (stage, seq string, ok bool) {
 func (s *Shipyard) RemediationDelay(stage string) time.Duration {
 	if st := s.Stage(stage); st != nil {
 		for _, q := range st.Sequences {
-			if !q.HasTask("get-action") && !q.HasTask("action") {
+			if !q.HasTask(TaskGetAction) && !q.HasTask(TaskAction) {
 				continue
 			}
 			for i := range q.Tasks {
-				if q.Tasks[i].Name == "evaluation" && q.Tasks[i].Delay() > 0 {
+				if q.Tasks[i].Name == TaskEvaluation && q.Tasks[i].Delay() > 0 {
 					return q.Tasks[i].Delay()
 				}
 			}
 		}
 	}
 	return time.Minute
+}
+
+// Entry returns where a new candidate starts: the first stage and its first
+// sequence that no trigger starts (seq is empty when it has none).
+func (s *Shipyard) Entry() (stage, seq string) {
+	first := s.Spec.Stages[0]
+	for _, q := range first.Sequences {
+		if len(q.TriggeredOn) == 0 {
+			return first.Name, q.Name
+		}
+	}
+	return first.Name, ""
 }
 
 // Stage returns the stage named name, or nil.
@@ -445,6 +469,16 @@ type SequenceRef struct {
 func (t *Task) Delay() time.Duration {
 	d, _ := parseDuration(t.TriggeredAfter)
 	return d
+}
+
+// DurationProperty returns a duration property of the task ("settle",
+// "timeframe", "duration"), or def when the task has none or it does not
+// parse (validation reports that).
+func (t *Task) DurationProperty(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(t.Property(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 // Property returns a string property of the task.

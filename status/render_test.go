@@ -99,7 +99,7 @@ func sampleProblem() *status.Problem {
 	}
 }
 
-const invalidShipyard = `shipyard.yaml:12:11: stages[2].sequences[0].tasks[1].name: unknown task "aproval"`
+const invalidShipyard = `shipyard.yaml:12:11: stages[2].sequences[0].tasks[1].name: unknown task "approvl"`
 
 // fixture is a ferry/status branch with a little of everything, and the
 // input of a pass whose main does not parse.

@@ -3,6 +3,7 @@ package status
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -42,4 +43,20 @@ func Marshal(v any) []byte {
 		panic(fmt.Sprintf("marshal status: %v", err))
 	}
 	return data
+}
+
+// maxMessageLines bounds the transitions a status commit's message lists.
+const maxMessageLines = 50
+
+// CommitMessage is the message of a commit on ferry/status: how many
+// transitions it records, and (at most 50 of) their lines.
+func CommitMessage(transitions int, lines []string) string {
+	msg := fmt.Sprintf("status: %d transition(s)", transitions)
+	if n := len(lines); n > maxMessageLines {
+		lines = append(lines[:maxMessageLines:maxMessageLines], fmt.Sprintf("… and %d more (runs/ has them all)", n-maxMessageLines))
+	}
+	if len(lines) > 0 {
+		msg += "\n\n" + strings.Join(lines, "\n")
+	}
+	return msg
 }

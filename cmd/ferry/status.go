@@ -114,7 +114,7 @@ func watchStatus(ctx context.Context, repo *repoFlags, interval time.Duration, s
 		data, err := readStatusJSON(ctx, repo)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			return nil //nolint:nilerr // interrupted: the watch ends without an error
 		case err != nil && first:
 			return err
 		case err != nil:
@@ -122,9 +122,10 @@ func watchStatus(ctx context.Context, repo *repoFlags, interval time.Duration, s
 		case !bytes.Equal(data, last):
 			if !first {
 				sep := "\n"
-				if format == outputYAML {
+				switch format {
+				case outputYAML:
 					sep = "---\n"
-				} else if format == outputJSON {
+				case outputJSON:
 					sep = ""
 				}
 				_, _ = io.WriteString(stdout, sep)

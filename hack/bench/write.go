@@ -71,7 +71,7 @@ func ferryCommits(ctx context.Context, c config, remote, branch string, n int, p
 	for i := range n {
 		_, err := b.Commit(ref, gitstore.CommitRequest{
 			Message:  fmt.Sprintf("deploy %d", i),
-			Trailers: gitstore.Trailers{{Key: "Ferry-Task", Value: "deployment"}},
+			Trailers: gitstore.Trailers{{Key: gitstore.TrailerTask, Value: "deployment"}},
 			Edits:    []gitstore.Edit{gitstore.Put(filePath(i%c.files), []byte(fmt.Sprintf("ferry %d\n", i)))},
 		})
 		if err != nil {

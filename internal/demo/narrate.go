@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -65,17 +64,10 @@ func (w *world) narrate(snap gitstore.Snapshot) {
 	for _, ref := range refs {
 		tip := snap.Get(ref)
 		var fresh []*gitstore.Commit
-		for h := tip; !h.IsZero() && h.String() != w.seen[ref] && len(fresh) < 50; {
-			c, err := w.view.Commit(h)
-			if err != nil {
-				break
-			}
+		_ = w.view.Log(tip, gitstore.LogOptions{FirstParent: true, Limit: 50, Until: gitstore.NewHash(w.seen[ref])}, func(c *gitstore.Commit) error {
 			fresh = append(fresh, c)
-			if len(c.Parents) == 0 {
-				break
-			}
-			h = c.Parents[0]
-		}
+			return nil
+		})
 		w.seen[ref] = tip.String()
 		branch := strings.TrimPrefix(ref, "refs/heads/")
 		for i := len(fresh) - 1; i >= 0; i-- {
@@ -89,22 +81,12 @@ func (w *world) narrate(snap gitstore.Snapshot) {
 	}
 	for _, stage := range stageNames {
 		for _, svc := range []string{"carts"} {
-			names, _ := w.view.ListDir(status, path.Join("ledger", stage, svc))
-			for _, name := range names {
-				key := stage + "/" + name
-				if w.ledger[key] {
-					continue
+			records, _ := evaluator.History(w.view.Reader, status, stage, svc, 0)
+			for i := len(records) - 1; i >= 0; i-- { // oldest first
+				if rec := records[i]; !w.ledger[stage+"/"+rec.ID] {
+					w.ledger[stage+"/"+rec.ID] = true
+					w.narrateGate(stage, svc, rec)
 				}
-				w.ledger[key] = true
-				data, err := w.view.ReadFile(status, path.Join("ledger", stage, svc, name))
-				if err != nil {
-					continue
-				}
-				rec, err := evaluator.ParseRecord(data)
-				if err != nil {
-					continue
-				}
-				w.narrateGate(stage, svc, rec)
 			}
 		}
 	}

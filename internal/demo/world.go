@@ -136,8 +136,7 @@ func (w *world) rolledBack() bool {
 	if err != nil {
 		return false
 	}
-	task, _ := c.Trailers.Get("Ferry-Task")
-	return task == "rollback"
+	return c.Trailers.Ferry().Task == "rollback"
 }
 
 // problemClosed reports whether ferry closed a problem.
