@@ -46,7 +46,7 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 		return p.wait(run, status.WaitApproval, run.TaskStarted.Add(p.opts.Timeout)), nil
 	}
 	rejected := p.pullRequest(ctx, slot, run, proposal, stageRef)
-	c, err := p.findRunCommit(stageRef, run.ID)
+	c, err := p.findRunCommit(stageRef, run)
 	if err != nil {
 		return taskOutcome{}, err
 	}

@@ -72,6 +72,10 @@ func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
 		p.record(nil, nil, "stage %s has no sequence without triggers; %s is not delivered", stage, svc)
 		return
 	}
+	if s := proj.Services[svc]; p.rebuilt && s != nil && p.deployedBefore(stage, svc, candidate, s.Pin.Summary()) {
+		p.record(nil, nil, "%s %s is already deployed in %s: not queued again", svc, short(candidate), stage)
+		return
+	}
 	p.enqueue(stage, svc, &status.Run{Candidate: candidate, Sequence: seq}, proj, false)
 	p.progress(candidate, fmt.Sprintf("%s: queued %s for %s", stage, seq, svc))
 }

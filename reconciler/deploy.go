@@ -28,7 +28,7 @@ func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, 
 		// A run's deployment commit is pushed with its state, atomically;
 		// only a proposal's commit reaches the branch another way.
 		if run.Proposed {
-			c, err := p.findRunCommit(stageRef, run.ID)
+			c, err := p.findRunCommit(stageRef, run)
 			if err != nil {
 				return taskOutcome{}, err
 			}
@@ -104,12 +104,9 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 	if err != nil {
 		return nil, err
 	}
-	release := map[string]any{
-		"service": slot.Service, "stage": slot.Stage, "candidate": run.Candidate,
-		"run": run.ID, "sequence": run.Sequence, "pin": run.Pin,
-	}
-	if run.TriggeredBy != "" {
-		release["triggeredBy"] = run.TriggeredBy
+	release := &stages.Release{
+		Service: slot.Service, Stage: slot.Stage, Candidate: run.Candidate, Run: run.ID,
+		Sequence: run.Sequence, Pin: run.Pin, TriggeredBy: run.TriggeredBy,
 	}
 	files, err := proj.StageFiles(slot.Service, slot.Stage, overrides, release)
 	if err != nil {
@@ -162,18 +159,19 @@ func (p *pass) overrides(ref, svc string) (map[string]any, error) {
 }
 
 // findRunCommit looks for the deployment commit of a run on a branch (by
-// its Ferry-Run trailer), through merges, within the last commits.
-func (p *pass) findRunCommit(ref, runID string) (string, error) {
+// its Ferry-Run and Ferry-Candidate trailers: run ids restart when
+// ferry/status is lost), through merges, within the last commits.
+func (p *pass) findRunCommit(ref string, run *status.Run) (string, error) {
 	var found string
 	err := p.batch.Log(p.batch.Tip(ref), gitstore.LogOptions{Limit: maxHistorySearch}, func(c *gitstore.Commit) error {
-		if t := c.Trailers.Ferry(); t.Run == runID && t.Task == stages.TaskDeployment {
+		if t := c.Trailers.Ferry(); t.Run == run.ID && t.Candidate == run.Candidate && t.Task == stages.TaskDeployment {
 			found = c.Hash.String()
 			return gitstore.ErrStopWalk
 		}
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("look for run %s on %s: %w", runID, ref, err)
+		return "", fmt.Errorf("look for run %s on %s: %w", run.ID, ref, err)
 	}
 	return found, nil
 }

@@ -27,6 +27,8 @@ type pass struct {
 
 	statusRef string
 	stall     *status.Stall
+	// rebuilt is set when ferry/status was older than the stage branches.
+	rebuilt bool
 
 	transitions int
 	next        time.Time
@@ -97,6 +99,7 @@ func (p *pass) run(ctx context.Context) error {
 	}
 	for _, s := range []step{
 		{"check the project", p.checkProject},
+		{"recover a lost status", p.recoverLostStatus},
 		{"resume deferred runs", p.resumeDeferred},
 		{"queue candidates", p.enqueueCandidates},
 		{"open problems", p.openProblems},

@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/remediator"
 )
 
@@ -21,7 +22,7 @@ const (
 // manifests with the stage's runtime overrides, the release record, and the
 // alert rules of the stage's SLO (nil: the file is removed). Keys are paths
 // from the branch's root.
-func (p *Project) StageFiles(svc, stage string, overrides, release map[string]any) (map[string][]byte, error) {
+func (p *Project) StageFiles(svc, stage string, overrides map[string]any, release *Release) (map[string][]byte, error) {
 	manifests, err := p.Render(svc, stage, overrides)
 	if err != nil {
 		return nil, err
@@ -48,4 +49,37 @@ func (p *Project) StageFiles(svc, stage string, overrides, release map[string]an
 		files[path.Join(dir, AlertsFile)] = alerts
 	}
 	return files, nil
+}
+
+// Release is the release record ferry writes next to a service's manifests
+// on a stage branch (release.yaml): what the branch runs.
+type Release struct {
+	Service     string `yaml:"service"`
+	Stage       string `yaml:"stage"`
+	Candidate   string `yaml:"candidate"`
+	Run         string `yaml:"run"`
+	Sequence    string `yaml:"sequence"`
+	Pin         string `yaml:"pin"`
+	TriggeredBy string `yaml:"triggeredBy,omitempty"`
+}
+
+// ReadRelease reads the release record of a service at a stage branch
+// commit; nil when the branch holds none.
+func ReadRelease(rd gitstore.Reader, commit gitstore.Hash, svc string) (*Release, error) {
+	if commit.IsZero() {
+		return nil, nil
+	}
+	p := path.Join(ServicesDir, svc, ReleaseFile)
+	data, err := rd.ReadFile(commit, p)
+	if gitstore.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Release
+	if err := yaml.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return &r, nil
 }
