@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // Proposal is what the pull request of a promotion tells its reviewer.
@@ -30,7 +31,7 @@ func (p Proposal) Body() string {
 		before = "`" + p.Before + "`"
 	}
 	fmt.Fprintf(&b, "ferry proposes **%s** for **%s** in **%s** (run %s).\n\n", p.After, p.Service, p.Stage, p.Run)
-	fmt.Fprintf(&b, "| | |\n|---|---|\n| before | %s |\n| after | `%s` |\n| candidate | %s |\n", before, p.After, shortSHA(p.Candidate))
+	fmt.Fprintf(&b, "| | |\n|---|---|\n| before | %s |\n| after | `%s` |\n| candidate | %s |\n", before, p.After, gitstore.ShortSHA(p.Candidate))
 	if p.TriggeredBy != "" {
 		fmt.Fprintf(&b, "| gate | %s: %s |\n", p.TriggeredBy, p.Gate)
 	}
@@ -45,16 +46,9 @@ func (p Proposal) Body() string {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s/%d |\n", o.SLI, value, o.Status, evaluator.FormatScore(o.Points), o.Weight)
 		}
-		fmt.Fprintf(&b, "\nThe evaluation record is the note on %s: `git notes --ref=ferry show %s`.\n", shortSHA(rec.Commit), rec.Commit)
+		fmt.Fprintf(&b, "\nThe evaluation record is the note on %s: `git notes --ref=ferry show %s`.\n", gitstore.ShortSHA(rec.Commit), rec.Commit)
 	}
 	fmt.Fprintf(&b, "\n### Manifests\n\n`services/%s/manifests.yaml`: %d line(s) added, %d removed.\n", p.Service, p.Added, p.Removed)
 	b.WriteString("\nMerge this request to approve; close it to reject.\n")
 	return b.String()
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }

@@ -195,6 +195,27 @@ func (b *Batch) AppendNote(target Hash, text []byte) error {
 	return nil
 }
 
+// Merge commits other into ref: a commit whose parents are ref's tip and
+// other, and whose tree is other's tree with req's edits (the result of
+// bringing ref up to date with other and redoing a change on top). ref only
+// moves forward.
+func (b *Batch) Merge(ref string, other Hash, req CommitRequest) (Hash, error) {
+	c, err := b.Reader.Commit(other)
+	if err != nil {
+		return ZeroHash, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	tree, err := b.editTree(c.Tree, req.Edits)
+	if err != nil {
+		return ZeroHash, fmt.Errorf("merge into %s: %w", ref, err)
+	}
+	h, err := b.CreateCommit(tree, []Hash{b.Tip(ref), other}, req)
+	if err != nil {
+		return ZeroHash, err
+	}
+	b.SetRef(ref, h)
+	return h, nil
+}
+
 // RemoveNote removes the note on target, if any.
 func (b *Batch) RemoveNote(target Hash) { b.setNote(target, nil) }
 

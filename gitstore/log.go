@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -203,4 +204,15 @@ func (r Reader) entryAt(root plumbing.Hash, p string) (pathEntry, error) {
 		return pathEntry{}, err
 	}
 	return pathEntry{Hash: e.Hash, Mode: uint32(e.Mode)}, nil
+}
+
+// BroughtBy returns the commit that brought c onto the first-parent
+// history from tip: c itself when it is on it (a fast-forward, a squash),
+// else the merge commit whose other parent is c. Found within opts.Limit
+// commits; otherwise a not-found error.
+func (r Reader) BroughtBy(tip, c Hash, opts LogOptions) (*Commit, error) {
+	opts.FirstParent = true
+	return r.Find(tip, opts, func(m *Commit) bool {
+		return m.Hash == c || len(m.Parents) > 1 && slices.Contains(m.Parents[1:], c)
+	})
 }

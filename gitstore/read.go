@@ -350,3 +350,12 @@ func (r Reader) LineChanges(from, to Hash, p string) (added, removed int) {
 	}
 	return added, removed
 }
+
+// ShortSHA abbreviates a commit id to its first 7 hex digits, as git does
+// by default; other strings are returned as they are.
+func ShortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}

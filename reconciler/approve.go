@@ -39,7 +39,7 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 		}
 		run.Proposed = true
 		p.progress(run.Candidate, fmt.Sprintf("%s: waiting for approval of %s: merge %s (%s) into %s",
-			slot.Stage, slot.Service, proposal, short(c), stageRef))
+			slot.Stage, slot.Service, proposal, gitstore.ShortSHA(c), stageRef))
 		p.notify(slot, run, notify.EventApprovalNeeded, fmt.Sprintf("%s gate result needs a person's approval", verdict), func(n *notify.Notification) {
 			n.Proposal, n.Commit = strings.TrimPrefix(proposal, "refs/heads/"), c
 		})
@@ -96,29 +96,20 @@ func (p *pass) newerWaiting(slot *status.Slot, run *status.Run, proj *stages.Pro
 // moves forward.
 func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run *status.Run, proj *stages.Project) error {
 	tip := p.batch.Tip(stageRef)
-	base, err := p.batch.Reader.Commit(tip)
-	if err != nil {
-		return err
-	}
 	edits, err := p.deploymentEdits(stageRef, slot, run, proj)
 	if err != nil {
 		return err
 	}
-	tree, err := p.batch.WriteTree(base.Tree, edits)
-	if err != nil {
-		return err
-	}
-	c, err := p.batch.CreateCommit(tree, []gitstore.Hash{p.batch.Tip(proposal), tip}, gitstore.CommitRequest{
-		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + short(tip.String()) + ".",
-		Trailers: trailers(slot, run, stages.TaskDeployment),
+	_, err = p.batch.Merge(proposal, tip, gitstore.CommitRequest{
+		Message:  deploymentMessage(slot, run) + "\n\nRebuilt on top of " + strings.TrimPrefix(stageRef, "refs/heads/") + " " + gitstore.ShortSHA(tip.String()) + ".",
+		Trailers: trailers(slot, run, stages.TaskDeployment), Edits: edits,
 	})
 	if err != nil {
 		return err
 	}
-	p.batch.SetRef(proposal, c)
 	run.ProposalBase = tip.String()
 	p.transitions++
-	p.progress(run.Candidate, fmt.Sprintf("%s: proposal for %s rebuilt on top of %s", slot.Stage, slot.Service, short(tip.String())))
+	p.progress(run.Candidate, fmt.Sprintf("%s: proposal for %s rebuilt on top of %s", slot.Stage, slot.Service, gitstore.ShortSHA(tip.String())))
 	return nil
 }
 
@@ -126,14 +117,11 @@ func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run
 // the merge commit that brought it, else (a fast-forward or a squash) the
 // committer of the commit itself.
 func (p *pass) approver(ref, c string) string {
-	target := gitstore.NewHash(c)
-	m, err := p.batch.Find(p.batch.Tip(ref), gitstore.LogOptions{FirstParent: true, Limit: maxHistorySearch}, func(m *gitstore.Commit) bool {
-		return m.Hash == target || slices.Contains(m.Parents[min(1, len(m.Parents)):], target)
-	})
+	m, err := p.batch.BroughtBy(p.batch.Tip(ref), gitstore.NewHash(c), gitstore.LogOptions{Limit: maxHistorySearch})
 	switch {
 	case err != nil:
 		return "unknown"
-	case m.Hash == target:
+	case m.Hash.String() == c:
 		return signature(m.Committer.Name, m.Committer.Email)
 	}
 	return signature(m.Author.Name, m.Author.Email)

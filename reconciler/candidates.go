@@ -3,8 +3,6 @@ package reconciler
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
@@ -19,49 +17,20 @@ func (p *pass) enqueueCandidates(context.Context) error {
 	if last == p.in.mainTip.String() {
 		return nil
 	}
-	commits, err := p.newMainCommits(last)
+	candidates, err := p.projects.Candidates(p.in.mainTip, gitstore.NewHash(last))
 	if err != nil {
 		return err
 	}
-	for _, c := range commits {
-		proj, perr := p.projects.At(c.Hash)
-		if perr != nil {
-			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", short(c.Hash.String()), firstLine(perr))
-			continue
+	for _, c := range candidates {
+		if c.Err != nil {
+			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", gitstore.ShortSHA(c.Commit.String()), firstLine(c.Err))
 		}
-		services := slices.Sorted(maps.Keys(proj.Services))
-		if last != "" {
-			changed, err := p.store.ChangedPaths(c.FirstParent(), c.Hash)
-			if err != nil {
-				return fmt.Errorf("compare %s with its parent: %w", short(c.Hash.String()), err)
-			}
-			services = proj.Candidates(changed)
-		}
-		for _, svc := range services {
-			p.enqueueCandidate(proj, c.Hash.String(), svc)
+		for _, svc := range c.Services {
+			p.enqueueCandidate(c.Project, c.Commit.String(), svc)
 		}
 	}
 	p.st.State.LastMain = p.in.mainTip.String()
 	return nil
-}
-
-// newMainCommits lists the first-parent commits of main after last, oldest
-// first; without last, main's tip alone.
-func (p *pass) newMainCommits(last string) ([]*gitstore.Commit, error) {
-	opts := gitstore.LogOptions{FirstParent: true, Limit: maxNewCandidates, Until: gitstore.NewHash(last)}
-	if last == "" {
-		opts.Limit = 1
-	}
-	var out []*gitstore.Commit
-	err := p.store.Log(p.in.mainTip, opts, func(c *gitstore.Commit) error {
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read main's history: %w", err)
-	}
-	slices.Reverse(out)
-	return out, nil
 }
 
 // enqueueCandidate starts a candidate in the first stage's first sequence
@@ -73,7 +42,7 @@ func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
 		return
 	}
 	if s := proj.Services[svc]; p.rebuilt && s != nil && p.deployedBefore(stage, svc, candidate, s.Pin.Summary()) {
-		p.record(nil, nil, "%s %s is already deployed in %s: not queued again", svc, short(candidate), stage)
+		p.record(nil, nil, "%s %s is already deployed in %s: not queued again", svc, gitstore.ShortSHA(candidate), stage)
 		return
 	}
 	p.enqueue(stage, svc, &status.Run{Candidate: candidate, Sequence: seq}, proj, false)
@@ -103,6 +72,6 @@ func (p *pass) enqueue(stage, svc string, run *status.Run, proj *stages.Project,
 		p.progress(run.Candidate, fmt.Sprintf("%s: %s for %s deferred: %v", stage, run.Sequence, svc, deferred))
 	}
 	for _, q := range superseded {
-		p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, short(run.Candidate)))
+		p.progress(q.Candidate, fmt.Sprintf("%s: %s superseded by %s", stage, q.Sequence, gitstore.ShortSHA(run.Candidate)))
 	}
 }

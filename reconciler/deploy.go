@@ -41,7 +41,7 @@ func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, 
 			}
 			run.StageCommit = c
 			p.deployed = append(p.deployed, slot.Stage)
-			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, short(c)))
+			p.progress(run.Candidate, fmt.Sprintf("%s: deployed %s as %s", slot.Stage, slot.Service, gitstore.ShortSHA(c)))
 		}
 		p.setDeployed(slot, run, false)
 		settle := task.DurationProperty("settle", proj.Config.SettleTime())
@@ -127,7 +127,7 @@ func pinOrCommit(run *status.Run) string {
 	if run.Pin != "" {
 		return run.Pin
 	}
-	return short(run.Candidate)
+	return gitstore.ShortSHA(run.Candidate)
 }
 
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
@@ -197,11 +197,11 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 		}
 		to = rel.Pin
 		if to == "" {
-			to = short(rel.Candidate)
+			to = gitstore.ShortSHA(rel.Candidate)
 		}
 	}
 	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
-		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, short(run.Candidate), slot.Stage, run.ID),
+		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, gitstore.ShortSHA(run.Candidate), slot.Stage, run.ID),
 		Trailers: trailers(slot, run, stages.TaskRollback),
 		Edits:    edits,
 	})
@@ -220,7 +220,7 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 	} else {
 		slot.Deployed = nil
 	}
-	p.progress(run.Candidate, fmt.Sprintf("%s: rolled %s back to %s (%s)", slot.Stage, slot.Service, to, short(c.String())))
+	p.progress(run.Candidate, fmt.Sprintf("%s: rolled %s back to %s (%s)", slot.Stage, slot.Service, to, gitstore.ShortSHA(c.String())))
 	p.notify(slot, run, notify.EventRolledBack, "rolled back to "+to, func(n *notify.Notification) { n.Commit = c.String() })
 	return done(stages.ResultPass, "rolled back to "+to), nil
 }
@@ -241,7 +241,7 @@ func (p *pass) noteSignal(commit string, r *status.Report) {
 	}
 	line := fmt.Sprintf("%s %s %s", r.Received.UTC().Format(time.RFC3339), state, r.Message)
 	if r.Commit != commit {
-		line += " (at " + short(r.Commit) + ")"
+		line += " (at " + gitstore.ShortSHA(r.Commit) + ")"
 	}
 	h := gitstore.NewHash(commit)
 	old, _ := p.batch.Note(h)

@@ -171,7 +171,7 @@ func (p *pass) progress(candidate, line string) {
 func (p *pass) writeProgress(context.Context) error {
 	for _, candidate := range slices.Sorted(maps.Keys(p.progressLines)) {
 		if err := p.batch.AppendNote(gitstore.NewHash(candidate), []byte(strings.Join(p.progressLines[candidate], ""))); err != nil {
-			return fmt.Errorf("append to the note on %s: %w", short(candidate), err)
+			return fmt.Errorf("append to the note on %s: %w", gitstore.ShortSHA(candidate), err)
 		}
 	}
 	return nil

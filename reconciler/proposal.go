@@ -22,42 +22,37 @@ var _ PullRequests = (*forge.Client)(nil)
 
 // pullRequest opens the pull request of a waiting proposal once its branch
 // is on the remote, and reads its state afterwards. A closed request is a
-// rejection.
-// Forge failures never fail the run: they are logged and retried.
+// rejection. Forge failures never fail the run: they are logged and
+// retried; a review happens outside Git, so the forge is read again in a
+// while.
 func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.Run, proposal, stageRef string) (rejected bool) {
 	prs := p.opts.PullRequests
-	if prs == nil {
+	if prs == nil || run.PullRequest == 0 && p.in.snap.Get(proposal).IsZero() {
+		return false // no forge, or pushed by this pass: open the request in the next
+	}
+	p.wake(p.in.now.Add(retryForge))
+	var pr forge.PullRequest
+	var err error
+	if run.PullRequest == 0 {
+		pr, err = prs.Open(ctx, forge.Request{
+			Head: strings.TrimPrefix(proposal, "refs/heads/"), Base: strings.TrimPrefix(stageRef, "refs/heads/"),
+			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: p.proposalBody(slot, run, proposal, stageRef),
+		})
+	} else {
+		pr, err = prs.Get(ctx, run.PullRequest)
+	}
+	if err != nil {
+		p.log.Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
 		return false
 	}
 	if run.PullRequest == 0 {
-		if p.in.snap.Get(proposal).IsZero() {
-			return false // pushed by this pass: open the request in the next
-		}
-		body := p.proposalBody(slot, run, proposal, stageRef)
-		pr, err := prs.Open(ctx, forge.Request{
-			Head: strings.TrimPrefix(proposal, "refs/heads/"), Base: strings.TrimPrefix(stageRef, "refs/heads/"),
-			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: body,
-		})
-		if err != nil {
-			p.forgeFailed(slot, run, fmt.Errorf("open pull request: %w", err))
-			return false
-		}
 		run.PullRequest, run.PullRequestURL = pr.Number, pr.URL
 		p.transitions++
-		p.wake(p.in.now.Add(retryForge))
 		p.progress(run.Candidate, fmt.Sprintf("%s: pull request for %s: %s", slot.Stage, slot.Service, pr.URL))
-		return false
-	}
-	pr, err := prs.Get(ctx, run.PullRequest)
-	if err != nil {
-		p.forgeFailed(slot, run, fmt.Errorf("read pull request %d: %w", run.PullRequest, err))
-		return false
 	}
 	if pr.State == forge.StateMerged && pr.MergedBy != "" {
 		run.Approver = pr.MergedBy
 	}
-	// A review happens on the forge, outside Git: look again in a while.
-	p.wake(p.in.now.Add(retryForge))
 	return pr.State == forge.StateClosed
 }
 
@@ -91,11 +86,4 @@ func (p *pass) gateRecord(slot *status.Slot, run *status.Run) *evaluator.Record 
 func (p *pass) manifestChange(svc, from, to string) (added, removed int) {
 	file := path.Join(stages.ServicesDir, svc, stages.ManifestsFile)
 	return p.batch.LineChanges(p.batch.Tip(from), p.batch.Tip(to), file)
-}
-
-// forgeFailed logs a failed forge call where it is handled and retries it
-// in a while: forge failures never fail a run.
-func (p *pass) forgeFailed(slot *status.Slot, run *status.Run, err error) {
-	p.log.Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
-	p.wake(p.in.now.Add(retryForge))
 }

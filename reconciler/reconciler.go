@@ -25,9 +25,8 @@ const (
 
 // Limits of one pass.
 const (
-	maxStepsPerSlot  = 64
-	maxNewCandidates = 1000
-	retryForge       = time.Minute
+	maxStepsPerSlot = 64
+	retryForge      = time.Minute
 )
 
 // Options configure a [Reconciler].
@@ -148,10 +147,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		return nil
 	}
 	ur, err := r.opts.Store.Update(ctx, compute)
-	for _, fr := range ur.Fetches {
-		r.opts.Metrics.ObserveFetch(fr, nil)
-	}
-	r.opts.Metrics.ObservePushes(ur, err)
+	r.opts.Metrics.ObserveUpdate(ur, err)
 	res.Attempts = ur.Attempts
 	if p == nil || !ur.Pushed() {
 		res.Attempts = max(0, ur.Attempts-1) // the last round pushed nothing
@@ -159,9 +155,6 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	if err != nil {
 		if gitstore.IsAuth(err) {
 			err = &status.Stall{Reason: status.ReasonAuthenticationFailed, Err: err}
-		}
-		if len(ur.Fetches) < ur.Attempts {
-			r.opts.Metrics.ObserveFetch(gitstore.FetchResult{}, err)
 		}
 		return res, err
 	}
@@ -187,13 +180,6 @@ func (r *Reconciler) logger(ctx context.Context) logr.Logger {
 		return l
 	}
 	return r.opts.Log
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }
 
 func firstLine(err error) string {

@@ -171,7 +171,7 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 		return err
 	}
 	pa.Commit = c.String()
-	p.record(nil, nil, "problem %s: %s %s (%s)", pr.ID, a.Action, pa.Change, short(pa.Commit))
+	p.record(nil, nil, "problem %s: %s %s (%s)", pr.ID, a.Action, pa.Change, gitstore.ShortSHA(pa.Commit))
 	return nil
 }
 

@@ -35,7 +35,7 @@ func (p *pass) advance(ctx context.Context, slot *status.Slot) error {
 		}
 		seq := proj.Shipyard.Sequence(slot.Stage, run.Sequence)
 		if seq == nil {
-			p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("the shipyard at %s has no sequence %q in stage %q", short(run.Candidate), run.Sequence, slot.Stage))
+			p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("the shipyard at %s has no sequence %q in stage %q", gitstore.ShortSHA(run.Candidate), run.Sequence, slot.Stage))
 			continue
 		}
 		if run.Task >= len(seq.Tasks) {

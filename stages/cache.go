@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
 )
@@ -34,9 +35,9 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 	var e cached
 	files, err := c.rd.ReadDir(commit, "")
 	if err != nil {
-		e.err = fmt.Errorf("read the project at %s: %w", shortSHA(commit.String()), err)
+		e.err = fmt.Errorf("read the project at %s: %w", gitstore.ShortSHA(commit.String()), err)
 	} else if e.project, err = loadAt(files); err != nil {
-		e.err = fmt.Errorf("the project at %s is invalid:\n%w", shortSHA(commit.String()), err)
+		e.err = fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(commit.String()), err)
 	}
 	if len(c.m) >= maxCachedProjects {
 		c.m = map[gitstore.Hash]cached{}
@@ -53,9 +54,48 @@ func loadAt(files map[string][]byte) (*Project, error) {
 	return p, nil
 }
 
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
+// Candidate is a main commit and the services it is a candidate for; Err
+// says why its project cannot be read (then it has no services).
+type Candidate struct {
+	Commit   gitstore.Hash
+	Project  *Project
+	Services []string
+	Err      error
+}
+
+// MaxCandidates bounds the main commits one call of [Cache.Candidates]
+// reads.
+const MaxCandidates = 1000
+
+// Candidates lists main's first-parent commits after last (exclusive),
+// oldest first, each with the services it is a candidate for. Without a
+// last commit, tip alone is a candidate for every service.
+func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
+	opts := gitstore.LogOptions{FirstParent: true, Limit: MaxCandidates, Until: last}
+	if last.IsZero() {
+		opts.Limit = 1
 	}
-	return sha
+	var out []Candidate
+	err := c.rd.Log(tip, opts, func(commit *gitstore.Commit) error {
+		cand := Candidate{Commit: commit.Hash}
+		cand.Project, cand.Err = c.At(commit.Hash)
+		switch {
+		case cand.Err != nil:
+		case last.IsZero():
+			cand.Services = sortedKeys(cand.Project.Services)
+		default:
+			changed, err := c.rd.ChangedPaths(commit.FirstParent(), commit.Hash)
+			if err != nil {
+				return fmt.Errorf("compare %s with its parent: %w", gitstore.ShortSHA(commit.Hash.String()), err)
+			}
+			cand.Services = cand.Project.Candidates(changed)
+		}
+		out = append(out, cand)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read main's history: %w", err)
+	}
+	slices.Reverse(out)
+	return out, nil
 }

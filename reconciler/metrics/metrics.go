@@ -79,6 +79,18 @@ func (m *Metrics) ObservePass(d time.Duration, pushed bool, transitions int, err
 	}
 }
 
+// ObserveUpdate counts the fetches and pushes of a pass's update: a round
+// that could not fetch counts as a fetch error.
+func (m *Metrics) ObserveUpdate(res gitstore.UpdateResult, err error) {
+	for _, fr := range res.Fetches {
+		m.ObserveFetch(fr, nil)
+	}
+	if err != nil && len(res.Fetches) < res.Attempts {
+		m.ObserveFetch(gitstore.FetchResult{}, err)
+	}
+	m.ObservePushes(res, err)
+}
+
 // ObservePushes counts the pushes of an update: every round but the last
 // found a ref moved; the last pushed, pushed nothing, or failed.
 func (m *Metrics) ObservePushes(res gitstore.UpdateResult, err error) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // Event is what a notification is about.
@@ -178,14 +180,7 @@ func slackText(n Notification) string {
 		fmt.Fprintf(&b, "\nto approve, merge `%s` into the stage branch", n.Proposal)
 	}
 	if n.Commit != "" {
-		fmt.Fprintf(&b, "\ncommit `%s`", shortSHA(n.Commit))
+		fmt.Fprintf(&b, "\ncommit `%s`", gitstore.ShortSHA(n.Commit))
 	}
 	return b.String()
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }
