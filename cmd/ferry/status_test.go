@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/status"
 )
@@ -132,5 +133,39 @@ func TestStatusWatch(t *testing.T) {
 	}
 	if second := out.String()[strings.LastIndex(out.String(), "STAGE "):]; !strings.Contains(second, "updated 2026-11-21T12:01:05Z") {
 		t.Errorf("the second table is not the new status:\n%s", second)
+	}
+}
+
+// TestMirrorInUse: while another process holds the cached mirror, a read
+// waits for it, then reads through a temporary mirror; a --state-dir in use
+// is an error.
+func TestMirrorInUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the mirror lock: 10s of real time")
+	}
+	d := newDelivered(t)
+	env := []string{"XDG_CACHE_HOME=" + t.TempDir()}
+	if r := ferryEnv(t, "", env, "status", "--repo", d.bare); r.code != 0 {
+		t.Fatalf("status: exit %d %s", r.code, r.stderr)
+	}
+	mirrors, err := filepath.Glob(filepath.Join(strings.TrimPrefix(env[0], "XDG_CACHE_HOME="), "ferry", "mirrors", "*"))
+	if err != nil || len(mirrors) != 1 {
+		t.Fatalf("want one cached mirror, have %v (%v)", mirrors, err)
+	}
+	held, err := gitstore.Open(gitstore.Options{URL: d.bare, Dir: mirrors[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = held.Close() }()
+	var cached, explicit result
+	var wg sync.WaitGroup
+	wg.Go(func() { cached = ferryEnv(t, "", env, "status", "--repo", d.bare) })
+	wg.Go(func() { explicit = ferryEnv(t, "", env, "status", "--repo", d.bare, "--state-dir", mirrors[0]) })
+	wg.Wait()
+	if cached.code != 0 || !strings.Contains(squeeze(cached.stdout), "production carts") {
+		t.Errorf("status while the cached mirror is in use: exit %d\n%s%s", cached.code, cached.stdout, cached.stderr)
+	}
+	if explicit.code != 1 || !strings.Contains(explicit.stderr, "another ferry (ferry run?) uses --state-dir") {
+		t.Errorf("status with a --state-dir in use: exit %d %s", explicit.code, explicit.stderr)
 	}
 }
