@@ -3,8 +3,23 @@
 //
 // # Commands
 //
-//	ferry validate [DIR | FILE... | --repo URL --ref REF] [-o json]
-//	ferry render SERVICE --stage STAGE [--dir DIR | --repo URL --ref REF]
+//	ferry validate [DIR | FILE... | --repo URL --ref REF] [-o json|yaml]
+//	ferry render SERVICE --stage STAGE [--dir DIR | --repo URL --ref REF] [-o yaml|json]
+//	ferry rules SERVICE --stage STAGE [--dir DIR | --repo URL --ref REF] [-o yaml|json]
+//	ferry evaluate ...
+//	ferry run --repo URL --state-dir DIR
+//	ferry status [--repo URL] [-o wide|json|yaml] [--watch [--interval 5s]]
+//	ferry history SERVICE [--repo URL] [--stage STAGE] [--commit PREFIX] [-o json|yaml]
+//	ferry problems [--repo URL] [-o wide|json|yaml]
+//	ferry get run STAGE SERVICE [--repo URL] [-o json|yaml]
+//	ferry get problem ID [--repo URL] [-o json|yaml]
+//	ferry problem open --service S --stage T --type PROBLEM [--repo URL]
+//	ferry demo
+//
+// The commands that read from a repository alone (status, history,
+// problems, get, problem open) default --repo to $FERRY_REPO, else to the
+// origin remote of the clone in the current directory. Read commands keep
+// their mirror in the user's cache directory, ferry/mirrors/.
 //
 // # Exit codes
 //

@@ -127,7 +127,7 @@ func printSlot(w io.Writer, slot *status.Slot, sum *status.ServiceSummary) error
 	row("Stage", slot.Stage)
 	row("Service", slot.Service)
 	if d := slot.Deployed; d != nil {
-		v := fmt.Sprintf("%s (stage commit %s) since %s", version(d.Pin, d.Candidate), dash(shortSHA(d.StageCommit)), timeCell(d.Since))
+		v := fmt.Sprintf("%s since %s (stage commit %s)", version(d.Pin, d.Candidate), timeCell(d.Since), dash(shortSHA(d.StageCommit)))
 		if d.Verdict != "" {
 			v += ", verdict " + d.Verdict + scoreSuffix(d.Score)
 		}
@@ -173,6 +173,9 @@ func printSlot(w io.Writer, slot *status.Slot, sum *status.ServiceSummary) error
 		row("Last gate", fmt.Sprintf("%s %.4g for %s in %s at %s", g.Result, g.Score, shortSHA(g.Candidate), g.Run, timeCell(g.At)))
 	}
 	if sum != nil {
+		for _, p := range sum.Problems {
+			row("Problem", fmt.Sprintf("%s (%s): %s", p.ID, p.Type, p.Doing))
+		}
 		for _, c := range sum.Conditions {
 			row(c.Type, fmt.Sprintf("%s (%s) %s", c.Status, c.Reason, c.Message))
 		}
@@ -211,16 +214,17 @@ func releaseText(r *status.Release) string {
 	if r == nil {
 		return "-"
 	}
-	t := fmt.Sprintf("%s (stage commit %s) at %s", version(r.Pin, r.Candidate), shortSHA(r.StageCommit), timeCell(r.At))
+	t := fmt.Sprintf("%s at %s (stage commit %s)", version(r.Pin, r.Candidate), timeCell(r.At), shortSHA(r.StageCommit))
 	if r.Verdict != "" {
 		t += ", verdict " + r.Verdict + scoreSuffix(r.Score)
 	}
 	return t
 }
 
+// version is a candidate's pins and its main commit.
 func version(pin, candidate string) string {
 	if pin != "" {
-		return pin + " (" + shortSHA(candidate) + ")"
+		return pin + " from " + shortSHA(candidate)
 	}
 	return shortSHA(candidate)
 }

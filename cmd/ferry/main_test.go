@@ -24,6 +24,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	ferryBin = filepath.Join(dir, "ferry")
+	// Mirrors are cached below the user's cache directory: keep the tests'
+	// apart, and read no repository from the environment.
+	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
+		panic(err)
+	}
+	_ = os.Unsetenv("FERRY_REPO")
 	build := exec.Command("go", "build", "-o", ferryBin, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -41,8 +47,15 @@ type result struct {
 
 func ferry(tb testing.TB, dir string, args ...string) result {
 	tb.Helper()
+	return ferryEnv(tb, dir, nil, args...)
+}
+
+// ferryEnv runs ferry with variables added to the environment.
+func ferryEnv(tb testing.TB, dir string, env []string, args ...string) result {
+	tb.Helper()
 	cmd := exec.Command(ferryBin, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -182,7 +195,7 @@ func TestValidateAndRenderFromRepository(t *testing.T) {
 	if local.stdout != want {
 		t.Errorf("render from a directory differs from the golden file")
 	}
-	if r := ferry(t, "", "render", "nope", "--stage", "production", "--repo", url); r.code != 1 || !strings.Contains(r.stderr, `no service "nope"`) {
+	if r := ferry(t, "", "render", "nope", "--stage", "production", "--repo", url); r.code != 1 || !strings.Contains(r.stderr, `unknown service "nope"; known: carts, carts-db`) {
 		t.Errorf("render of a missing service: exit %d, %s", r.code, r.stderr)
 	}
 }
