@@ -138,6 +138,10 @@ func signalHandler(l Loop, secret func() string, read func([]byte, string) (*sta
 			_, _ = io.WriteString(w, "ignored: not about a stage commit, or still progressing\n")
 			return
 		}
+		if err := rep.Validate(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		if err := l.Record(r.Context(), rep); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
