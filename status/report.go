@@ -1,9 +1,7 @@
 package status
 
 import (
-	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -12,8 +10,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/ferrycd/ferry/gitstore"
 )
 
 // ReportKind says what a report tells.
@@ -156,31 +152,6 @@ func truncate(s string, n int) string {
 func ReportPath(r *Report, data []byte) string {
 	sum := sha256.Sum256(data)
 	return path.Join(ReportsDir, fmt.Sprintf("%s-%x-%s.json", r.Received.UTC().Format("20060102T150405.000000Z"), sum[:6], r.Kind))
-}
-
-// Record writes a report to ferry/status of store, received at now, in a
-// commit of its own, before the sender is told it was recorded. The same
-// report twice is one file.
-func Record(ctx context.Context, store *gitstore.Store, rep *Report, now time.Time) error {
-	if err := rep.Validate(); err != nil {
-		return err
-	}
-	rep.Received = now.UTC()
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	_, err = store.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
-		_, err := b.Commit(store.FerryRef("status"), gitstore.CommitRequest{
-			Message: flatten(fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit)),
-			Edits:   []gitstore.Edit{gitstore.Put(ReportPath(rep, data), append(data, '\n'))},
-		})
-		return err // ErrNoChange: the same report is already recorded
-	})
-	if err != nil {
-		return fmt.Errorf("record report: %w", err)
-	}
-	return nil
 }
 
 // Deployed returns the newest deployed report for a stage whose commit is
