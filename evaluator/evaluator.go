@@ -32,7 +32,8 @@ type Request struct {
 
 // Evaluate retrieves every SLI the SLO names, at the end of the window,
 // and scores them. A query that cannot be built or answered becomes a
-// failed value with the reason; it never passes.
+// failed value with the reason (one line, at most [MaxReasonLength]
+// bytes); it never passes.
 func (e *Evaluator) Evaluate(ctx context.Context, req Request) *Record {
 	queries, values := e.retrieve(ctx, req)
 	r := Score(req.SLO, values, req.History)
@@ -82,7 +83,7 @@ func (e *Evaluator) retrieve(ctx context.Context, req Request) (map[string]strin
 			f, err := e.Querier.Query(ctx, queries[name], req.Window.End)
 			v := Value{Value: f}
 			if err != nil {
-				v = Value{Err: err.Error()}
+				v = Value{Err: reason(err.Error())}
 			}
 			mu.Lock()
 			values[name] = v

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -70,6 +71,9 @@ type Querier interface {
 type Prometheus struct {
 	api  promv1.API
 	opts PrometheusOptions
+	// secrets are the credentials sent so far: an error reason never
+	// holds them.
+	secrets *secretSet
 }
 
 var _ Querier = (*Prometheus)(nil)
@@ -79,18 +83,24 @@ func NewPrometheus(opts PrometheusOptions) (*Prometheus, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	rt, err := opts.roundTripper()
+	secrets := &secretSet{}
+	rt, err := opts.roundTripper(secrets)
 	if err != nil {
 		return nil, err
 	}
+	if u, err := url.Parse(opts.URL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets.addBasic(u.User.Username(), pw)
+		}
+	}
 	c, err := api.NewClient(api.Config{Address: opts.URL, RoundTripper: rt})
 	if err != nil {
-		return nil, fmt.Errorf("prometheus client: %w", err)
+		return nil, fmt.Errorf("prometheus client: %s", secrets.scrub(err.Error()))
 	}
-	return &Prometheus{api: promv1.NewAPI(c), opts: opts}, nil
+	return &Prometheus{api: promv1.NewAPI(c), opts: opts, secrets: secrets}, nil
 }
 
-func (o PrometheusOptions) roundTripper() (http.RoundTripper, error) {
+func (o PrometheusOptions) roundTripper(secrets *secretSet) (http.RoundTripper, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	// Keep a connection per concurrent query: the default of two idle
 	// connections per host would open and close one per query.
@@ -109,13 +119,15 @@ func (o PrometheusOptions) roundTripper() (http.RoundTripper, error) {
 		}
 		base.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &authTransport{base: base, opts: o}, nil
+	return &authTransport{base: base, opts: o, secrets: secrets}, nil
 }
 
-// authTransport adds credentials read from files to every request.
+// authTransport adds credentials read from files to every request, and
+// remembers them in secrets.
 type authTransport struct {
-	base http.RoundTripper
-	opts PrometheusOptions
+	base    http.RoundTripper
+	opts    PrometheusOptions
+	secrets *secretSet
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -125,6 +137,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.secrets.add(tok)
 		req = req.Clone(req.Context())
 		req.Header.Set("Authorization", "Bearer "+tok)
 	case t.opts.BasicAuthPasswordFile != "":
@@ -132,6 +145,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.secrets.addBasic(t.opts.BasicAuthUser, pw)
 		req = req.Clone(req.Context())
 		req.SetBasicAuth(t.opts.BasicAuthUser, pw)
 	}
@@ -147,7 +161,9 @@ func readSecret(file string) (string, error) {
 }
 
 // Query runs an instant query at at. It fails unless the result is exactly
-// one sample (or a scalar) holding a finite number.
+// one sample (or a scalar) holding a finite number. An error from
+// Prometheus is recorded: its text is one line of at most
+// [MaxReasonLength] bytes without any credential sent.
 func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
@@ -156,18 +172,18 @@ func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) (flo
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return 0, fmt.Errorf("timed out after %s", p.opts.Timeout)
 		}
-		return 0, queryError(err)
+		return 0, errors.New(reason(p.secrets.scrub(queryError(err))))
 	}
 	return singleValue(v)
 }
 
 // queryError shortens client_golang's errors to what a person needs.
-func queryError(err error) error {
+func queryError(err error) string {
 	var perr *promv1.Error
 	if errors.As(err, &perr) {
-		return fmt.Errorf("prometheus: %s: %s", perr.Type, perr.Msg)
+		return fmt.Sprintf("prometheus: %s: %s", perr.Type, perr.Msg)
 	}
-	return fmt.Errorf("prometheus: %w", err)
+	return "prometheus: " + err.Error()
 }
 
 func singleValue(v model.Value) (float64, error) {

@@ -75,7 +75,7 @@ func endpoint(rawURL string, a AuthOptions) (*transport.Endpoint, AuthOptions, e
 	}
 	ep, err := transport.NewEndpoint(rawURL)
 	if err != nil {
-		return nil, a, fmt.Errorf("parse url %q: %w", Redact(rawURL), err)
+		return nil, a, urlError(rawURL, err)
 	}
 	if a.CAFile != "" {
 		pem, err := os.ReadFile(a.CAFile)

@@ -104,10 +104,48 @@ func TestRedact(t *testing.T) {
 		"user:pw@example.com:org/repo.git":          "***@example.com:org/repo.git",
 		"/srv/git/repo.git":                         "/srv/git/repo.git",
 		"file:///srv/git/repo.git":                  "file:///srv/git/repo.git",
+		// URLs that do not parse still lose their user information.
+		"https://user:pa%zzss@example.com/repo.git":     "https://***@example.com/repo.git",
+		"https://pa%zzss@example.com/repo.git":          "https://***@example.com/repo.git",
+		"https://user:p@ss%zz@example.com/repo.git":     "https://***@example.com/repo.git",
+		"https://user:pa/ss%zz@example.com/repo.git":    "https://***@example.com/repo.git",
+		"https://user:pa%zzss@example.com:99999/r":      "https://***@example.com:99999/r",
+		"HTTPS://user:pa%zzss@example.com/repo.git":     "HTTPS://***@example.com/repo.git",
+		"https://user:pass@exa mple.com/repo.git":       "https://***@exa mple.com/repo.git",
+		"https://user:pa%zzss@example.com/repo.git\n":   "https://***@example.com/repo.git\n",
+		"https://user:pa%zzss@example.com/repo.git?x=1": "https://***@example.com/repo.git?x=1",
 	}
 	for in, want := range tests {
 		if got := gitstore.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A --repo URL that does not parse is refused without its password:
+// url.Error quotes the whole URL and an EscapeError the bytes around the
+// bad escape.
+func TestOpenRefusesMalformedURLWithoutItsPassword(t *testing.T) {
+	for _, u := range []string{
+		"https://user:pa%zzss@example.com/repo.git",
+		"https://pa%zzss@example.com/repo.git",
+		"https://user:pass%zz@example.com:99999/repo.git",
+		"https://user:pass%zz@exa mple.com/repo.git",
+		"https://user:pass%zz@example.com/repo.git\n",
+		"http://user:pass%zz@127.0.0.1:1/repo.git",
+	} {
+		_, err := gitstore.Open(gitstore.Options{URL: u, Dir: t.TempDir()})
+		if err == nil {
+			t.Errorf("Open(%q) succeeded, want an error", u)
+			continue
+		}
+		for _, leak := range []string{"pa%zzss", "pass", "%zz"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("Open(%q) = %v: leaks %q", u, err, leak)
+			}
+		}
+		if !strings.Contains(err.Error(), "***@") {
+			t.Errorf("Open(%q) = %v: want the redacted URL", u, err)
 		}
 	}
 }
@@ -118,9 +156,12 @@ func TestOptionsValidate(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "url") || !strings.Contains(err.Error(), "dir") {
 		t.Fatalf("Validate() = %v, want errors for url and dir at once", err)
 	}
-	o = gitstore.Options{URL: "x", Dir: "y"}
+	o = gitstore.Options{URL: "x\n", Dir: "y"}
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if o.URL != "x" {
+		t.Errorf("URL = %q, want it trimmed", o.URL)
 	}
 	if o.Branch != "main" || o.StagePrefix != "stage/" || o.NotesRef != "refs/notes/ferry" {
 		t.Errorf("defaults not filled: %+v", o)

@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,8 @@ const (
 type Options struct {
 	// URL of the remote repository: https://, http://, ssh://, user@host:path,
 	// file:// or a local path. Credentials embedded in the URL are moved into
-	// Auth and never shown.
+	// Auth and never shown. Surrounding white space (a trailing newline from
+	// a file or the environment) is ignored.
 	URL string
 	// Dir is the state directory. The bare mirror lives in Dir/mirror.git.
 	Dir string
@@ -57,6 +59,7 @@ type Options struct {
 // Validate fills defaults and reports every problem at once.
 func (o *Options) Validate() error {
 	var errs []error
+	o.URL = strings.TrimSpace(o.URL)
 	if o.URL == "" {
 		errs = append(errs, errors.New("url: must not be empty"))
 	}

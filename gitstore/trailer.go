@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -42,10 +43,14 @@ func (t Trailers) validate() error {
 
 // FormatMessage joins a message and trailers the way Git expects: the
 // message without trailing white space, a blank line, one trailer a line.
+// Only t become trailers: when there are none and the message's last
+// paragraph (other than the subject) holds a line that reads as a trailer
+// ("Key: value"), that paragraph is indented, so that neither Git nor
+// [ParseTrailers] reads it as a trailer block.
 func FormatMessage(msg string, t Trailers) string {
 	msg = strings.TrimRight(msg, " \t\r\n")
 	if len(t) == 0 {
-		return msg + "\n"
+		return quoteTrailerLike(msg) + "\n"
 	}
 	var b strings.Builder
 	b.WriteString(msg)
@@ -85,6 +90,39 @@ func ParseTrailers(msg string) Trailers {
 		out = append(out, Trailer{Key: strings.TrimRight(key, " "), Value: strings.TrimSpace(val)})
 	}
 	return out
+}
+
+// quoteTrailerLike indents the last paragraph of msg (trimmed of trailing
+// white space) when a line of it reads as a trailer. A block whose lines
+// all start with white space is no trailer block for Git (they are
+// continuation lines without a trailer) nor for ParseTrailers.
+func quoteTrailerLike(msg string) string {
+	lines := strings.Split(msg, "\n")
+	start := len(lines)
+	for start > 0 && strings.TrimRight(lines[start-1], " \t\r") != "" {
+		start--
+	}
+	if start == 0 {
+		return msg // the subject paragraph is never a trailer block
+	}
+	last := lines[start:]
+	if !slices.ContainsFunc(last, looksLikeTrailer) {
+		return msg
+	}
+	for i, l := range last {
+		last[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// looksLikeTrailer reports whether Git could read line as a trailer: a
+// token before a ":" (or a "(cherry picked from commit" line).
+func looksLikeTrailer(line string) bool {
+	if strings.HasPrefix(line, "(cherry picked from commit ") {
+		return true
+	}
+	key, _, ok := strings.Cut(line, ":")
+	return ok && isTrailerKey(strings.TrimRight(key, " \t"))
 }
 
 // paragraphs splits msg into blocks of non-blank lines, ignoring comment

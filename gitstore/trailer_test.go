@@ -1,6 +1,8 @@
 package gitstore_test
 
 import (
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,6 +53,49 @@ func TestFormatMessageRoundTrips(t *testing.T) {
 	}
 	if got, _ := gitstore.ParseTrailers(msg).Get("ferry-run"); got != "r-1" {
 		t.Errorf("Get is case-insensitive: got %q", got)
+	}
+}
+
+// gitTrailers returns the trailers git interpret-trailers reads in msg.
+func gitTrailers(tb testing.TB, msg string) string {
+	tb.Helper()
+	cmd := exec.Command("git", "interpret-trailers", "--parse")
+	cmd.Stdin = strings.NewReader(msg)
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("git interpret-trailers: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Only the trailers given become trailers: a message's own last paragraph
+// never reads as a trailer block, to ferry or to Git.
+func TestFormatMessageNeverForgesTrailers(t *testing.T) {
+	for _, msg := range []string{
+		"report: test r1\n\nFerry-Stage: production",
+		"status: 1 transition(s)\n\ndev/carts r1 deployed\nFerry-Stage: production\n",
+		"x\n\nbody\n\nFerry-Run: r1\n# a comment\nFerry-Stage : production\n\n\n",
+		"x\n\nSigned-off-by: A <a@b>\nsome words\nmore words\nand more",
+		"x\n\n(cherry picked from commit 0123456)\nwords",
+		"x\r\n\r\nFerry-Run: r1\r\n",
+	} {
+		got := gitstore.FormatMessage(msg, nil)
+		if tr := gitstore.ParseTrailers(got); tr != nil {
+			t.Errorf("FormatMessage(%q) = %q: ParseTrailers reads %v", msg, got, tr)
+		}
+		if tr := gitTrailers(t, got); tr != "" {
+			t.Errorf("FormatMessage(%q) = %q: git reads trailers %q", msg, got, tr)
+		}
+		withTrailer := gitstore.FormatMessage(msg, gitstore.Trailers{{Key: "Ferry-Run", Value: "r2"}})
+		if tr := gitTrailers(t, withTrailer); tr != "Ferry-Run: r2" {
+			t.Errorf("FormatMessage(%q, Ferry-Run) = %q: git reads trailers %q", msg, withTrailer, tr)
+		}
+	}
+	// Messages that hold no trailer-like last paragraph are unchanged.
+	for _, msg := range []string{"deploy", "Ferry-Run: r1", "deploy\n\nRendered from main.", "roll back\n\ncarts failed in prod (run r1)."} {
+		if got := gitstore.FormatMessage(msg, nil); got != msg+"\n" {
+			t.Errorf("FormatMessage(%q) = %q, want it unchanged", msg, got)
+		}
 	}
 }
 

@@ -131,3 +131,9 @@ func (l *Loop) Record(ctx context.Context, rep *status.Report) error { return l.
 func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {
 	return status.Record(ctx, r.opts.Store, rep, r.opts.Now())
 }
+
+// RecordAll writes the reports of one request to ferry/status in one
+// commit before they are acknowledged (see [status.RecordAll]).
+func (l *Loop) RecordAll(ctx context.Context, reps []*status.Report) error {
+	return status.RecordAll(ctx, l.R.opts.Store, reps, l.R.opts.Now())
+}

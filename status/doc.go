@@ -22,5 +22,7 @@
 // # Writing
 //
 // Branch.Edits returns only the files whose content changed since they were
-// read; Render produces STATUS.md and status.json from a Summary.
+// read; Render produces STATUS.md and status.json from a Summary. RecordAll
+// writes the reports of one request in one commit; a replayed deployed
+// report is not written twice.
 package status

@@ -1,15 +1,15 @@
 package status
 
 import (
-	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
+	"strings"
 	"time"
-
-	"github.com/ferrycd/ferry/gitstore"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ReportKind says what a report tells.
@@ -52,7 +52,30 @@ type Report struct {
 	File string `json:"-"`
 }
 
-// Validate reports what is missing from a report.
+// Report fields that name things. They reach file names and commit
+// messages on ferry/status, so they are checked, not escaped.
+var (
+	// namePattern is Keptn's naming rule for stages and services (as in
+	// package stages).
+	namePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	// runPattern matches a run id (r1, r2, …) or a problem id
+	// (<stage>-<service>-<type>-<time>, see [Branch.Alert]).
+	runPattern = regexp.MustCompile(`^(r[1-9][0-9]{0,18}|[a-z][a-z0-9-]*-[0-9]{8}T[0-9]{6}Z)$`)
+	// commitPattern matches a full SHA-1 or SHA-256 commit hash.
+	commitPattern = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+)
+
+// Bounds of report fields.
+const (
+	// MaxNameLength bounds stage and service names, run ids and task
+	// names (alert names) in a report.
+	MaxNameLength = 200
+)
+
+// Validate reports what is missing from a report, and every field that
+// does not have the shape it names: stages and services follow Keptn's
+// naming rule, run ids are r<n> or a problem id, commits are full
+// lower-case hashes, task names are one line.
 func (r *Report) Validate() error {
 	var errs []error
 	switch r.Kind {
@@ -80,9 +103,48 @@ func (r *Report) Validate() error {
 			errs = append(errs, errors.New("an alert needs the stage, the service and the problem type"))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("kind must be deployed, test or task, got %q", r.Kind))
+		errs = append(errs, fmt.Errorf("kind must be deployed, test, task, alert or alert-resolved, got %q", r.Kind))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, r.checkFields()...)...)
+}
+
+// checkFields checks the shape of the fields that are set.
+func (r *Report) checkFields() []error {
+	var errs []error
+	check := func(field, value string, ok bool, want string) {
+		if value != "" && !ok {
+			errs = append(errs, fmt.Errorf("%s %q: want %s", field, truncate(value, 80), want))
+		}
+	}
+	const name = "a lower-case letter, then lower-case letters, digits and '-'"
+	check("stage", r.Stage, namePattern.MatchString(r.Stage) && len(r.Stage) <= MaxNameLength, name)
+	check("service", r.Service, namePattern.MatchString(r.Service) && len(r.Service) <= MaxNameLength, name)
+	check("run", r.Run, runPattern.MatchString(r.Run), "a run id (r<n>) or a problem id")
+	check("commit", r.Commit, commitPattern.MatchString(r.Commit), "a full commit hash in lower-case hex")
+	check("task", r.Task, flatten(r.Task) == r.Task && len(r.Task) <= MaxNameLength, fmt.Sprintf("one line of at most %d bytes", MaxNameLength))
+	return errs
+}
+
+// flatten returns s with every control character (line breaks among them)
+// replaced by a space.
+func flatten(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate cuts s to at most n bytes at a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // ReportPath names a report file: sortable by arrival, unique by content
@@ -90,31 +152,6 @@ func (r *Report) Validate() error {
 func ReportPath(r *Report, data []byte) string {
 	sum := sha256.Sum256(data)
 	return path.Join(ReportsDir, fmt.Sprintf("%s-%x-%s.json", r.Received.UTC().Format("20060102T150405.000000Z"), sum[:6], r.Kind))
-}
-
-// Record writes a report to ferry/status of store, received at now, in a
-// commit of its own, before the sender is told it was recorded. The same
-// report twice is one file.
-func Record(ctx context.Context, store *gitstore.Store, rep *Report, now time.Time) error {
-	if err := rep.Validate(); err != nil {
-		return err
-	}
-	rep.Received = now.UTC()
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	_, err = store.Update(ctx, func(_ gitstore.Snapshot, b *gitstore.Batch) error {
-		_, err := b.Commit(store.FerryRef("status"), gitstore.CommitRequest{
-			Message: fmt.Sprintf("report: %s %s%s", rep.Kind, rep.Run, rep.Commit),
-			Edits:   []gitstore.Edit{gitstore.Put(ReportPath(rep, data), append(data, '\n'))},
-		})
-		return err // ErrNoChange: the same report is already recorded
-	})
-	if err != nil {
-		return fmt.Errorf("record report: %w", err)
-	}
-	return nil
 }
 
 // Deployed returns the newest deployed report for a stage whose commit is

@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,11 +50,16 @@ func Marshal(v any) []byte {
 const maxMessageLines = 50
 
 // CommitMessage is the message of a commit on ferry/status: how many
-// transitions it records, and (at most 50 of) their lines.
+// transitions it records, and (at most 50 of) their lines, each kept to
+// one line (a line break in a transition's text becomes a space).
 func CommitMessage(transitions int, lines []string) string {
 	msg := fmt.Sprintf("status: %d transition(s)", transitions)
 	if n := len(lines); n > maxMessageLines {
 		lines = append(lines[:maxMessageLines:maxMessageLines], fmt.Sprintf("… and %d more (runs/ has them all)", n-maxMessageLines))
+	}
+	lines = slices.Clone(lines)
+	for i, l := range lines {
+		lines[i] = flatten(l)
 	}
 	if len(lines) > 0 {
 		msg += "\n\n" + strings.Join(lines, "\n")

@@ -3,7 +3,6 @@ package ingress
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/ferrycd/ferry/stages"
@@ -29,8 +28,10 @@ type AlertLabels struct {
 	Service, Stage, Problem string
 }
 
-// alertmanagerHandler records every alert of a webhook as a report: a
-// firing alert opens a problem (once), a resolved one marks it.
+// alertmanagerHandler records the alerts of a webhook as reports, all in
+// one commit: a firing alert opens a problem (once), a resolved one marks
+// it. Alerts without the service, stage or problem label are not ferry's
+// and are skipped.
 func alertmanagerHandler(l Loop, token func() string, fixed stages.AlertConfig) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !bearerOK(r, token()) {
@@ -38,7 +39,7 @@ func alertmanagerHandler(l Loop, token func() string, fixed stages.AlertConfig) 
 			return
 		}
 		var p alertmanagerPayload
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&p); err != nil {
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
 			http.Error(w, "read alertmanager payload: "+err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -46,7 +47,7 @@ func alertmanagerHandler(l Loop, token func() string, fixed stages.AlertConfig) 
 		if labels.ServiceLabel == "" {
 			labels = l.AlertLabels()
 		}
-		recorded := 0
+		var reps []*status.Report
 		for _, a := range p.Alerts {
 			rep := &status.Report{Kind: status.ReportAlert, Service: a.Labels[labels.ServiceLabel], Stage: a.Labels[labels.StageLabel], Task: a.Labels[labels.ProblemLabel]}
 			if a.Status == "resolved" {
@@ -59,14 +60,16 @@ func alertmanagerHandler(l Loop, token func() string, fixed stages.AlertConfig) 
 			if rep.Validate() != nil {
 				continue // not one of ours: no service or stage label
 			}
-			if err := l.Record(r.Context(), rep); err != nil {
+			reps = append(reps, rep)
+		}
+		if len(reps) > 0 {
+			if err := l.RecordAll(r.Context(), reps); err != nil {
 				http.Error(w, err.Error(), http.StatusServiceUnavailable)
 				return
 			}
-			recorded++
+			l.Trigger()
 		}
-		l.Trigger()
 		w.WriteHeader(http.StatusAccepted)
-		_, _ = fmt.Fprintf(w, "recorded %d alert(s)\n", recorded)
+		_, _ = fmt.Fprintf(w, "recorded %d alert(s)\n", len(reps))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,9 +19,6 @@ import (
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
-
-// maxBody bounds request bodies.
-const maxBody = 1 << 20
 
 // ServerOptions configure ferry's HTTP endpoints.
 type ServerOptions struct {
@@ -49,6 +47,22 @@ type ServerOptions struct {
 	WebhookSecret string
 	// Gatherer serves /metrics. Default the default registry.
 	Gatherer prometheus.Gatherer
+	// BodyTimeout bounds the reading of a request body, from the end of
+	// its headers. Default [DefaultBodyTimeout]. Bodies are bounded per
+	// endpoint too: [MaxReportBody], [MaxGitHookBody], [MaxSignalBody]
+	// and [MaxAlertBody].
+	BodyTimeout time.Duration
+}
+
+// Validate fills defaults.
+func (o *ServerOptions) Validate() error {
+	if o.Gatherer == nil {
+		o.Gatherer = prometheus.DefaultGatherer
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	return nil
 }
 
 // Loop is the reconcile loop the endpoints feed: reports are recorded on
@@ -56,6 +70,9 @@ type ServerOptions struct {
 type Loop interface {
 	// Record writes a report to ferry/status.
 	Record(ctx context.Context, rep *status.Report) error
+	// RecordAll writes the reports of one request to ferry/status in one
+	// commit (see [status.RecordAll]).
+	RecordAll(ctx context.Context, reps []*status.Report) error
 	// Trigger asks for a pass soon, without blocking.
 	Trigger()
 	// Ready reports whether the loop can deliver, and why not.
@@ -68,11 +85,11 @@ type Loop interface {
 
 // Handler serves /healthz, /readyz, /metrics, /api/v1/reports, the push
 // webhooks at /hooks/git, the deploy signals at /hooks/flux and
-// /hooks/argocd, and Alertmanager at /hooks/alertmanager.
+// /hooks/argocd, and Alertmanager at /hooks/alertmanager. Request bodies
+// are read under opts.BodyTimeout and within each endpoint's limit before
+// a handler runs. Serve it with [NewServer].
 func Handler(l Loop, opts ServerOptions) http.Handler {
-	if opts.Gatherer == nil {
-		opts.Gatherer = prometheus.DefaultGatherer
-	}
+	_ = opts.Validate()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
@@ -89,7 +106,7 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 			return
 		}
 		var rep status.Report
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rep); err != nil {
 			http.Error(w, "read report: "+err.Error(), http.StatusBadRequest)
@@ -108,7 +125,7 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 		_, _ = io.WriteString(w, "recorded\n")
 	})
 	mux.HandleFunc("POST /hooks/git", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "read body", http.StatusBadRequest)
 			return
@@ -125,7 +142,7 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
 	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
 	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, opts.AlertLabels))
-	return mux
+	return withBodies(mux, opts.BodyTimeout)
 }
 
 // signatureOK checks an "sha256=<hex>" HMAC of body.

@@ -118,7 +118,7 @@ func firstLineOf(s string) string {
 // recorded as a deployed report.
 func signalHandler(l Loop, secret func() string, read func([]byte, string) (*status.Report, bool, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "read body", http.StatusBadRequest)
 			return
@@ -136,6 +136,10 @@ func signalHandler(l Loop, secret func() string, read func([]byte, string) (*sta
 		if !ok {
 			w.WriteHeader(http.StatusOK)
 			_, _ = io.WriteString(w, "ignored: not about a stage commit, or still progressing\n")
+			return
+		}
+		if err := rep.Validate(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		if err := l.Record(r.Context(), rep); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -48,45 +49,91 @@ type Notifier interface {
 	Notify(Notification)
 }
 
-// Options configure the webhooks ferry notifies.
+// Defaults for [Options].
+const (
+	DefaultAttempts = 5
+	DefaultBackoff  = time.Second
+	DefaultTimeout  = 10 * time.Second
+)
+
+// Options configure the webhooks ferry notifies. The URLs are secrets
+// (an incoming webhook's URL is its credential): they are trimmed of
+// surrounding white space, and errors and logs name the receiver
+// ([ReceiverWebhook], [ReceiverSlack]), never the URL.
 type Options struct {
 	// WebhookURL receives each notification as JSON.
 	WebhookURL string
 	// SlackURL is a Slack-compatible incoming webhook ({"text": …}).
 	SlackURL string
-	// Attempts per notification. Default 5.
+	// Attempts per notification. Default [DefaultAttempts].
 	Attempts int
-	// Backoff before the first retry, doubled each time. Default 1s.
+	// Backoff before the first retry, doubled each time. Default
+	// [DefaultBackoff].
 	Backoff time.Duration
-	// Timeout of each request. Default 10s.
+	// Timeout of each request. Default [DefaultTimeout].
 	Timeout time.Duration
 	Log     logr.Logger
+}
+
+// Validate trims the URLs, fills defaults and reports every URL that is
+// not an http or https URL with a host, by receiver name.
+func (o *Options) Validate() error {
+	var errs []error
+	o.receivers(func(_ string, err error) { errs = append(errs, err) })
+	return errors.Join(errs...)
+}
+
+// receivers trims the URLs, fills defaults and returns the receivers whose
+// URL is valid; invalid is called for each of the others.
+func (o *Options) receivers(invalid func(name string, err error)) []*receiver {
+	if o.Attempts <= 0 {
+		o.Attempts = DefaultAttempts
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	o.WebhookURL, o.SlackURL = strings.TrimSpace(o.WebhookURL), strings.TrimSpace(o.SlackURL)
+	var out []*receiver
+	for _, c := range []struct{ name, url string }{{ReceiverWebhook, o.WebhookURL}, {ReceiverSlack, o.SlackURL}} {
+		if c.url == "" {
+			continue
+		}
+		r, err := newReceiver(c.name, c.url)
+		if err != nil {
+			invalid(c.name, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Webhook posts notifications from its own goroutine, with
 // retries; a failing receiver never slows the loop, and a full queue drops
 // (and logs) rather than blocks.
 type Webhook struct {
-	opts   Options
-	client *http.Client
-	queue  chan Notification
-	done   chan struct{}
+	opts      Options
+	receivers []*receiver
+	client    *http.Client
+	queue     chan Notification
+	done      chan struct{}
 }
 
 var _ Notifier = (*Webhook)(nil)
 
-// NewWebhook starts a notifier; it stops when ctx ends.
+// NewWebhook starts a notifier; it stops when ctx ends. A receiver whose
+// URL is invalid (see [Options.Validate]) is logged once and left out.
 func NewWebhook(ctx context.Context, opts Options) *Webhook {
-	if opts.Attempts <= 0 {
-		opts.Attempts = 5
+	receivers := opts.receivers(func(name string, err error) {
+		opts.Log.Error(err, "notification receiver left out", "receiver", name)
+	})
+	n := &Webhook{
+		opts: opts, receivers: receivers, client: &http.Client{Timeout: opts.Timeout},
+		queue: make(chan Notification, 256), done: make(chan struct{}),
 	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = time.Second
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	n := &Webhook{opts: opts, client: &http.Client{Timeout: opts.Timeout}, queue: make(chan Notification, 256), done: make(chan struct{})}
 	go n.run(ctx)
 	return n
 }
@@ -110,24 +157,32 @@ func (n *Webhook) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case note := <-n.queue:
-			if n.opts.WebhookURL != "" {
-				body, _ := json.Marshal(note)
-				n.deliver(ctx, n.opts.WebhookURL, body, note)
-			}
-			if n.opts.SlackURL != "" {
-				body, _ := json.Marshal(map[string]string{"text": slackText(note)})
-				n.deliver(ctx, n.opts.SlackURL, body, note)
+			for _, r := range n.receivers {
+				n.deliver(ctx, r, note)
 			}
 		}
 	}
 }
 
-// deliver posts body, retrying with backoff on errors and 5xx/429.
-func (n *Webhook) deliver(ctx context.Context, url string, body []byte, note Notification) {
+// body encodes a notification for a receiver.
+func body(r *receiver, note Notification) []byte {
+	var b []byte
+	if r.name == ReceiverSlack {
+		b, _ = json.Marshal(map[string]string{"text": slackText(note)})
+	} else {
+		b, _ = json.Marshal(note)
+	}
+	return b
+}
+
+// deliver posts a notification, retrying with backoff on errors and
+// 5xx/429.
+func (n *Webhook) deliver(ctx context.Context, r *receiver, note Notification) {
+	data := body(r, note)
 	wait := n.opts.Backoff
 	var last error
 	for attempt := 1; attempt <= n.opts.Attempts; attempt++ {
-		last = n.post(ctx, url, body)
+		last = n.post(ctx, r, data)
 		if last == nil {
 			return
 		}
@@ -141,23 +196,23 @@ func (n *Webhook) deliver(ctx context.Context, url string, body []byte, note Not
 		}
 		wait *= 2
 	}
-	n.opts.Log.Error(last, "notification not delivered", "event", note.Event, "service", note.Service, "stage", note.Stage, "attempts", n.opts.Attempts)
+	n.opts.Log.Error(last, "notification not delivered", "receiver", r.name, "event", note.Event, "service", note.Service, "stage", note.Stage, "attempts", n.opts.Attempts)
 }
 
-func (n *Webhook) post(ctx context.Context, url string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// post sends one request. Its error names the receiver, never its URL.
+func (n *Webhook) post(ctx context.Context, r *receiver, data []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url.String(), bytes.NewReader(data))
 	if err != nil {
-		return err
+		return fmt.Errorf("post to %s: %s", r.name, r.clean(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := n.client.Do(req)
 	if err != nil {
-		// The URL of an incoming webhook is its secret: never show it.
-		return fmt.Errorf("post: %s", strings.ReplaceAll(err.Error(), url, "(webhook URL)"))
+		return fmt.Errorf("post to %s: %s", r.name, r.clean(err))
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("receiver answered %s", resp.Status)
+		return fmt.Errorf("post to %s: receiver answered %s", r.name, resp.Status)
 	}
 	return nil
 }
