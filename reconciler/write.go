@@ -7,14 +7,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/status"
 )
-
-// reportTTL is how long an unconsumed report is kept.
-const reportTTL = 24 * time.Hour
 
 // writeStatus commits the changed slots, problems and state, the consumed
 // reports and the summaries in one commit on ferry/status.
@@ -29,7 +25,7 @@ func (p *pass) writeStatus(context.Context) error {
 	}
 	edits := st.Edits()
 	for _, r := range st.Reports {
-		if p.consumed[r.File] || p.in.now.Sub(r.Received) > reportTTL {
+		if p.consumed[r.File] || p.in.now.Sub(r.Received) > status.ReportTTL {
 			edits = append(edits, gitstore.Delete(r.File))
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,7 +147,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
 	}
-	srv := &http.Server{Handler: ingress.Handler(loop, f.server), ReadHeaderTimeout: 10 * time.Second}
+	srv := ingress.NewServer(f.listen, ingress.Handler(loop, f.server))
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
 	err = loop.Run(ctx)
@@ -174,7 +173,12 @@ func (f *runFlags) notifier(ctx context.Context, log logr.Logger) notify.Notifie
 	if f.notifyURL == "" && slack == "" {
 		return nil
 	}
-	return notify.NewWebhook(ctx, notify.Options{WebhookURL: f.notifyURL, SlackURL: slack, Log: log})
+	opts := notify.Options{WebhookURL: f.notifyURL, SlackURL: slack, Log: log}
+	if err := opts.Validate(); err != nil {
+		log.Error(err, "notifications are off")
+		return nil
+	}
+	return notify.NewWebhook(ctx, opts)
 }
 
 // Log formats of long-running commands.

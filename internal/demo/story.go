@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -177,10 +176,7 @@ func startFerry(ctx context.Context, repo, state, promURL string) (*gitstore.Sto
 		_ = s.Close()
 		return nil, "", fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           ingress.Handler(loop, ingress.ServerOptions{AlertToken: secret, SignalSecret: secret}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
+	srv := ingress.NewServer("", ingress.Handler(loop, ingress.ServerOptions{AlertToken: secret, SignalSecret: secret}))
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
