@@ -8,13 +8,21 @@
 //
 // Helm's template engine cannot be cancelled: a goroutine running an
 // endless template burns CPU and memory until the process exits. So Render
-// runs each render in a child process of the running binary (the worker),
-// started with a marker in its environment: the request (chart files,
-// release, namespace, values) goes to its stdin as gob, the manifests come
-// back on its stdout, read through a limit, and the child is killed when
-// the time is up. The worker limits its own memory (a soft limit for the
-// garbage collector and, on Linux, RLIMIT_AS) and runs on one CPU, so a
-// hostile chart can neither stall the caller nor take the machine.
+// runs renders in child processes of the running binary (workers), started
+// with a marker in their environment: a request (chart files, release,
+// namespace, values, as gob) goes to a worker's stdin and the manifests
+// come back on its stdout, in length-prefixed frames read under the output
+// limit. A worker limits its own memory (a soft limit for the garbage
+// collector and, on Linux, RLIMIT_AS) and runs on one CPU, so a hostile
+// chart can neither stall the caller nor take the machine. A worker that
+// overruns the time, runs out of memory or crashes is killed and reaped
+// before Render returns; one that rendered, or refused too large an
+// output, is kept for the next render (at most two idle, each stopped
+// after a minute idle or a hundred renders), since starting one costs
+// 50-150 ms of runtime and Helm initialisation and a render in a running
+// one about a millisecond more than in-process. On Linux a worker dies
+// with the process that started it; elsewhere it exits when its stdin
+// closes.
 //
 // The binary's main must call [MaybeServeWorker] first; ferry's main does.
 // A process whose main did not (a test binary without a TestMain calling

@@ -8,7 +8,7 @@ import (
 
 // Defaults of Options.
 const (
-	// DefaultTimeout bounds one render, the start of the worker included.
+	// DefaultTimeout bounds one render, the start of a worker included.
 	DefaultTimeout = 30 * time.Second
 	// DefaultMaxOutput bounds the manifests of one render: 16 MiB.
 	DefaultMaxOutput = 16 << 20
@@ -18,18 +18,20 @@ const (
 
 // Options are the limits of one render. The zero value means the defaults.
 type Options struct {
-	// Timeout is how long a render may take, the start of the worker
-	// process included; then the worker is killed. Zero means
+	// Timeout is how long a render may take, the start of a worker
+	// process included when one has to be started; then the worker is
+	// killed. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
 	// MaxOutput is the largest size of the rendered manifests, in bytes.
 	// Zero means DefaultMaxOutput.
 	MaxOutput int64
-	// MaxMemory bounds the memory the worker process may use, in bytes:
+	// MaxMemory bounds the memory a worker process may use, in bytes:
 	// its heap as a soft limit for the garbage collector, and on Linux its
 	// address space on top of what the runtime had reserved when it
-	// started. Zero means DefaultMaxMemory. In-process renders (see the
-	// package documentation) are not bounded by it.
+	// started. Renders with different limits use different workers. Zero
+	// means DefaultMaxMemory. In-process renders (see the package
+	// documentation) are not bounded by it.
 	MaxMemory int64
 }
 

@@ -105,13 +105,15 @@ func TestRenderLimits(t *testing.T) {
 		opts     renderer.Options
 		want     error
 		msg      string
+		killed   bool // the worker is killed, not kept
 	}{
-		{"endless", endless, testLimits, renderer.ErrTimeout, "the chart did not render within 2s"},
-		{"huge", huge, testLimits, renderer.ErrTooLarge, "the rendered manifests exceed 256 KiB"},
-		{"hungry", hungry, renderer.Options{Timeout: 20 * time.Second, MaxMemory: 64 << 20}, renderer.ErrOutOfMemory, "the chart needed more than 64 MiB of memory to render"},
+		{"endless", endless, testLimits, renderer.ErrTimeout, "the chart did not render within 2s", true},
+		{"huge", huge, testLimits, renderer.ErrTooLarge, "the rendered manifests exceed 256 KiB", false},
+		{"hungry", hungry, renderer.Options{Timeout: 20 * time.Second, MaxMemory: 64 << 20}, renderer.ErrOutOfMemory, "the chart needed more than 64 MiB of memory to render", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			renderer.CloseIdleWorkers()
 			before := runtime.NumGoroutine()
 			var pids []int
 			renderer.SetWorkerStarted(func(pid int) { pids = append(pids, pid) })
@@ -121,17 +123,50 @@ func TestRenderLimits(t *testing.T) {
 			if !errors.Is(err, tt.want) || err.Error() != tt.msg {
 				t.Fatalf("Render = %v, want %q", err, tt.msg)
 			}
-			if elapsed := time.Since(start); tt.opts.Timeout > 0 && elapsed > tt.opts.Timeout+3*time.Second {
+			if elapsed := time.Since(start); elapsed > tt.opts.Timeout+3*time.Second {
 				t.Errorf("Render returned after %s", elapsed)
 			}
 			if len(pids) != 1 {
 				t.Fatalf("started %d workers, want 1", len(pids))
 			}
+			if err := syscall.Kill(pids[0], 0); tt.killed != errors.Is(err, syscall.ESRCH) {
+				t.Errorf("worker %d after Render: kill 0 = %v, want it killed: %t", pids[0], err, tt.killed)
+			}
+			renderer.CloseIdleWorkers()
 			if err := syscall.Kill(pids[0], 0); !errors.Is(err, syscall.ESRCH) {
-				t.Errorf("worker %d still there after Render: kill 0 = %v", pids[0], err)
+				t.Errorf("worker %d still there when stopped: kill 0 = %v", pids[0], err)
 			}
 			waitGoroutines(t, before)
 		})
+	}
+}
+
+// TestWorkerReused: workers serve render after render, and a worker
+// killed at the time limit is replaced.
+func TestWorkerReused(t *testing.T) {
+	renderer.CloseIdleWorkers()
+	defer renderer.CloseIdleWorkers()
+	var pids []int
+	renderer.SetWorkerStarted(func(pid int) { pids = append(pids, pid) })
+	defer renderer.SetWorkerStarted(nil)
+	want, err := renderer.RenderHelm(request(normal, values()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tmpl := range []map[string]string{normal, normal, {"bad.yaml": endless}, normal} {
+		got, err := renderer.Render(context.Background(), request(tmpl, values()), testLimits)
+		if i == 2 {
+			if !errors.Is(err, renderer.ErrTimeout) {
+				t.Errorf("render %d = %v, want the timeout", i, err)
+			}
+			continue
+		}
+		if err != nil || string(got) != string(want) {
+			t.Errorf("render %d = %v, or different manifests", i, err)
+		}
+	}
+	if len(pids) != 2 {
+		t.Errorf("started %d workers, want 2 (one, then one after the kill)", len(pids))
 	}
 }
 

@@ -1,43 +1,42 @@
 package renderer
 
 import (
-	"bytes"
-	"context"
+	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strings"
-	"time"
+	"strconv"
 )
 
-// The worker protocol: a child started with workerEnv=workerProtocol in
-// its environment reads a gob workerRequest on stdin and exits with one of
-// these codes; on exitOK its stdout holds the manifests, on exitFailed its
-// stderr holds the reason.
+// The worker protocol. A child started with workerEnv=workerProtocol and
+// memoryEnv=<bytes> in its environment limits its memory, then serves
+// renders until its stdin ends: each request is a frame of kind
+// frameRequest holding a gob workerRequest, each answer one frame of kind
+// frameManifests, frameError (the reason, as text) or frameTooLarge.
+// A frame is its kind (one byte), its length (8 bytes, big-endian) and as
+// many bytes.
 const (
 	workerEnv      = "FERRY_INTERNAL_RENDER_WORKER"
-	workerProtocol = "1"
+	memoryEnv      = "FERRY_INTERNAL_RENDER_MEMORY"
+	workerProtocol = "2"
 
-	exitOK       = 0
-	exitFailed   = 3
-	exitTooLarge = 4
+	frameRequest   byte = 'R'
+	frameManifests byte = 'M'
+	frameError     byte = 'E'
+	frameTooLarge  byte = 'L'
 )
 
-// maxWorkerStderr bounds what is kept of a worker's stderr: a crashing
-// runtime prints every goroutine's stack.
-const maxWorkerStderr = 64 << 10
+// maxErrorFrame bounds the reason of a failed render, as read.
+const maxErrorFrame = 64 << 10
 
-// waitDelay bounds how long Wait waits for a killed worker's pipes.
-const waitDelay = 2 * time.Second
-
-// MaybeServeWorker serves a render and exits when this process was started
+// MaybeServeWorker serves renders and exits when this process was started
 // as a render worker; otherwise it records that children of this
 // executable can serve renders, and returns. Call it first thing in main,
-// and in the TestMain of packages whose tests render in a worker:
+// and in the TestMain of packages whose tests render in workers:
 //
 //	func main() {
 //		renderer.MaybeServeWorker()
@@ -52,155 +51,113 @@ func MaybeServeWorker() {
 		os.Exit(serveWorker(os.Stdin, os.Stdout, os.Stderr))
 	default:
 		_, _ = fmt.Fprintf(os.Stderr, "render worker protocol %q, want %q\n", os.Getenv(workerEnv), workerProtocol)
-		os.Exit(exitFailed)
+		os.Exit(2)
 	}
 }
 
-// serveWorker is the worker's side: decode, limit itself, render, write.
+// serveWorker is the worker's side: limit itself, then render each
+// request until stdin ends. A worker runs on one CPU.
 func serveWorker(stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		_, _ = fmt.Fprintln(stderr, err)
-		return exitFailed
+		return 2
 	}
-	req, err := readRequest(stdin)
-	if err != nil {
-		return fail(err)
+	mem, err := strconv.ParseInt(os.Getenv(memoryEnv), 10, 64)
+	if err != nil || mem <= 0 {
+		return fail(fmt.Errorf("render worker: %s=%q is not a memory limit", memoryEnv, os.Getenv(memoryEnv)))
 	}
 	runtime.GOMAXPROCS(1)
-	debug.SetMemoryLimit(req.MaxMemory)
-	if err := limitAddressSpace(req.MaxMemory); err != nil {
+	debug.SetMemoryLimit(mem)
+	if err := limitAddressSpace(mem); err != nil {
 		return fail(fmt.Errorf("limit the render worker's memory: %w", err))
 	}
+	in, out := bufio.NewReader(stdin), bufio.NewWriter(stdout)
+	for {
+		kind, data, err := readFrame(in, 1<<62)
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		if err != nil || kind != frameRequest {
+			return fail(fmt.Errorf("read a render request: kind %q: %w", kind, err))
+		}
+		kind, data = serveRequest(data)
+		if err := writeFrame(out, kind, data); err != nil {
+			return fail(fmt.Errorf("write the manifests: %w", err))
+		}
+		if err := out.Flush(); err != nil {
+			return fail(fmt.Errorf("write the manifests: %w", err))
+		}
+		giveBackMemory()
+	}
+}
+
+// largeHeap is the heap a worker gives back to the system at once after a
+// render; a smaller one the runtime's scavenger gives back in time.
+const largeHeap = 64 << 20
+
+// giveBackMemory returns a large render's memory to the system before the
+// worker waits for the next request. It costs a collection (a few
+// milliseconds), so a small heap is left to the scavenger.
+func giveBackMemory() {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	if m.HeapSys-m.HeapReleased > largeHeap {
+		debug.FreeOSMemory()
+	}
+}
+
+// serveRequest renders one request into an answer frame.
+func serveRequest(data []byte) (kind byte, answer []byte) {
+	req, err := decodeRequest(data)
+	if err != nil {
+		return frameError, []byte(err.Error())
+	}
 	out, err := renderHelm(&req.Request)
-	if err != nil {
-		return fail(err)
-	}
-	if int64(len(out)) > req.MaxOutput {
-		return exitTooLarge
-	}
-	if _, err := stdout.Write(out); err != nil {
-		return fail(fmt.Errorf("write the manifests: %w", err))
-	}
-	return exitOK
-}
-
-func readRequest(stdin io.Reader) (*workerRequest, error) {
-	data, err := io.ReadAll(stdin)
-	if err != nil {
-		return nil, fmt.Errorf("read the render request: %w", err)
-	}
-	return decodeRequest(data)
-}
-
-// renderInWorker runs one render in a child process of this executable,
-// killed when opts.Timeout is up or ctx is done.
-func renderInWorker(ctx context.Context, req *Request, opts Options) ([]byte, error) {
-	data, err := encodeRequest(&workerRequest{Request: *req, MaxOutput: opts.MaxOutput, MaxMemory: opts.MaxMemory})
-	if err != nil {
-		return nil, err
-	}
-	exe, err := executable()
-	if err != nil {
-		return nil, fmt.Errorf("start the render worker: %w", err)
-	}
-	tctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(tctx, exe)
-	cmd.Env = append(environ(), workerEnv+"="+workerProtocol)
-	cmd.Stdin = bytes.NewReader(data)
-	stderr := &cappedBuffer{max: maxWorkerStderr}
-	cmd.Stderr = stderr
-	cmd.SysProcAttr = sysProcAttr()
-	cmd.WaitDelay = waitDelay
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("start the render worker: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the render worker: %w", err)
-	}
-	if workerStarted != nil {
-		workerStarted(cmd.Process.Pid)
-	}
-	out, readErr := io.ReadAll(io.LimitReader(stdout, opts.MaxOutput+1))
-	tooLarge := int64(len(out)) > opts.MaxOutput
-	if tooLarge {
-		cancel()
-	}
-	waitErr := cmd.Wait()
 	switch {
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("render canceled: %w", ctx.Err())
-	case tooLarge:
-		return nil, tooLargeError(opts.MaxOutput)
-	case waitErr == nil && readErr == nil:
-		return out, nil
-	case errors.Is(tctx.Err(), context.DeadlineExceeded):
-		return nil, timeoutError(opts.Timeout)
+	case err != nil:
+		return frameError, []byte(err.Error())
+	case int64(len(out)) > req.MaxOutput:
+		return frameTooLarge, nil
 	}
-	return nil, workerError(waitErr, readErr, stderr.String(), opts)
+	return frameManifests, out
 }
 
-// workerError explains how a worker ended that did not render.
-func workerError(waitErr, readErr error, stderr string, opts Options) error {
-	var ee *exec.ExitError
-	if !errors.As(waitErr, &ee) {
-		if waitErr == nil {
-			waitErr = readErr
-		}
-		return fmt.Errorf("the render worker failed: %w", waitErr)
+func writeFrame(w io.Writer, kind byte, data []byte) error {
+	var head [9]byte
+	head[0] = kind
+	binary.BigEndian.PutUint64(head[1:], uint64(len(data)))
+	if _, err := w.Write(head[:]); err != nil {
+		return err
 	}
-	stderr = strings.TrimSpace(stderr)
-	switch {
-	case ee.ExitCode() == exitFailed && stderr != "":
-		return errors.New(stderr)
-	case ee.ExitCode() == exitTooLarge:
-		return tooLargeError(opts.MaxOutput)
-	case outOfMemory(stderr):
-		return outOfMemoryError(opts.MaxMemory)
-	}
-	first, _, _ := strings.Cut(stderr, "\n")
-	if first == "" {
-		return fmt.Errorf("the render worker failed: %w", waitErr)
-	}
-	return fmt.Errorf("the render worker failed: %w: %s", waitErr, first)
+	_, err := w.Write(data)
+	return err
 }
 
-// outOfMemory reports whether a worker's stderr is the Go runtime's
-// report of an allocation refused by the limits.
-func outOfMemory(stderr string) bool {
-	for _, s := range []string{"out of memory", "cannot allocate memory", "failed to create new OS thread"} {
-		if strings.Contains(stderr, s) {
-			return true
-		}
+// errFrameTooLarge: a frame is longer than the reader accepts.
+var errFrameTooLarge = errors.New("frame too large")
+
+// readFrame reads one frame of at most max bytes; io.EOF means there was
+// none.
+func readFrame(r io.Reader, max int64) (kind byte, data []byte, err error) {
+	var head [9]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return 0, nil, err
 	}
-	return false
+	n := binary.BigEndian.Uint64(head[1:])
+	if n > uint64(max) {
+		return head[0], nil, errFrameTooLarge
+	}
+	data = make([]byte, n)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return head[0], nil, fmt.Errorf("read a frame: %w", noEOF(err))
+	}
+	return head[0], data, nil
 }
 
-// environ is this process's environment without the worker marker.
-func environ() []string {
-	env := os.Environ()
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, workerEnv+"=") {
-			out = append(out, kv)
-		}
+// noEOF turns the end of input in the middle of a frame into an error.
+func noEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
 	}
-	return out
-}
-
-// workerStarted, when set by tests, learns the pid of each worker.
-var workerStarted func(pid int)
-
-// cappedBuffer keeps the first max bytes written to it and drops the rest.
-type cappedBuffer struct {
-	bytes.Buffer
-	max int
-}
-
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.Len(); room > 0 {
-		b.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
+	return err
 }
