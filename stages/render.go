@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 
@@ -105,6 +106,27 @@ func (p *Project) RenderContext(ctx context.Context, svc, stage string, override
 		return nil, fmt.Errorf("render %s for %s: %w", svc, stage, err)
 	}
 	return out, nil
+}
+
+// CheckCharts renders every service's chart for every stage under
+// p.RenderLimits, as ferry run would deploy it, and returns every failure
+// at once (errors.Join), each naming the service and stage.
+func (p *Project) CheckCharts(ctx context.Context) error {
+	if p.Shipyard == nil {
+		return nil
+	}
+	var errs []error
+	for _, svc := range sortedKeys(p.Services) {
+		for _, stage := range p.Shipyard.StageNames() {
+			if _, err := p.RenderContext(ctx, svc, stage, nil); err != nil {
+				errs = append(errs, err)
+			}
+			if ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // AlertRules returns the alerting rules of a service in a stage: one per

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,32 @@ func TestCacheRenderLimits(t *testing.T) {
 	const want = "render carts for dev: the chart did not render within 1s"
 	if _, err := p.Render("carts", "dev", nil); err == nil || err.Error() != want {
 		t.Errorf("Render = %v, want %q", err, want)
+	}
+}
+
+// TestCheckCharts: every failing render of a project is reported at once,
+// a hung one included.
+func TestCheckCharts(t *testing.T) {
+	p := loadProject(t, loadTxtar(t, "sockshop.txtar"))
+	if err := p.CheckCharts(context.Background()); err != nil {
+		t.Fatalf("CheckCharts = %v", err)
+	}
+	files := loadTxtar(t, "sockshop.txtar")
+	files["services/carts/chart/templates/hostile.yaml"] = []byte(`{{ if hasSuffix "production" .Release.Namespace }}` +
+		`{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}{{ end }}`)
+	files["services/carts/chart/templates/dev.yaml"] = []byte(`{{ if hasSuffix "dev" .Release.Namespace }}{{ fail "not in dev" }}{{ end }}`)
+	p = loadProject(t, files)
+	p.RenderLimits = renderer.Options{Timeout: time.Second}
+	err := p.CheckCharts(context.Background())
+	var got []string
+	if err != nil {
+		got = strings.Split(err.Error(), "\n")
+	}
+	want := []string{
+		"render carts for dev: execution error at (carts/templates/dev.yaml:1:46): not in dev",
+		"render carts for production: the chart did not render within 1s",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CheckCharts (-want +got):\n%s", diff)
 	}
 }
