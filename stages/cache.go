@@ -5,11 +5,17 @@ import (
 	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages/renderer"
 )
 
 // Cache loads the project at a commit once: a commit never changes, so
 // neither does its project (or the reason it is invalid).
 type Cache struct {
+	// RenderLimits are given to each project loaded (Project.RenderLimits);
+	// the zero value means renderer's defaults. Set them before the first
+	// call to At.
+	RenderLimits renderer.Options
+
 	rd gitstore.Reader
 	m  map[gitstore.Hash]cached
 }
@@ -38,6 +44,8 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 		e.err = fmt.Errorf("read the project at %s: %w", gitstore.ShortSHA(commit.String()), err)
 	} else if e.project, err = loadAt(files); err != nil {
 		e.err = fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(commit.String()), err)
+	} else {
+		e.project.RenderLimits = c.RenderLimits
 	}
 	if len(c.m) >= maxCachedProjects {
 		c.m = map[gitstore.Hash]cached{}

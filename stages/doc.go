@@ -4,6 +4,8 @@
 // creates, the layering of Helm values, the rendering of a stage branch's
 // files with the Helm SDK (StageFiles), the quality-gate request of a
 // service in a stage (GateRequest), and a cache of projects by commit.
+// Charts render under the limits of Project.RenderLimits, in a worker
+// process (package renderer).
 //
 // # Files
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/remediator"
+	"github.com/ferrycd/ferry/stages/renderer"
 )
 
 // Files are the files of a project at one commit, by slash-separated path.
@@ -35,6 +36,10 @@ type Project struct {
 	Holds map[string]*Hold
 	// Services by name.
 	Services map[string]*Service
+	// RenderLimits bound each render of a service's chart (Render,
+	// StageFiles); the zero value means renderer's defaults. They come
+	// from whoever runs ferry, never from the repository.
+	RenderLimits renderer.Options
 
 	// sloText holds the SLO files as read, by path.
 	sloText map[string]string

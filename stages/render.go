@@ -1,18 +1,14 @@
 package stages
 
 import (
-	"bytes"
+	"context"
+	"errors"
 	"fmt"
-	"sort"
-	"strings"
+	"path"
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/remediator"
-
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
+	"github.com/ferrycd/ferry/stages/renderer"
 )
 
 // Values returns the values a service is rendered with in a stage, lowest
@@ -82,8 +78,15 @@ func (p *Project) Namespace(stage string) string { return p.Name + "-" + stage }
 // Render renders a service's chart for a stage with the Helm SDK, offline:
 // no cluster, no network, lookup returns nothing. The output is the
 // manifests in template-name order, each preceded by "# Source:", the same
-// bytes for the same inputs.
+// bytes for the same inputs. The render runs under p.RenderLimits, in a
+// worker process (see package renderer): a chart that does not render in
+// time, renders too much or needs too much memory fails with the reason.
 func (p *Project) Render(svc, stage string, overrides map[string]any) ([]byte, error) {
+	return p.RenderContext(context.Background(), svc, stage, overrides)
+}
+
+// RenderContext is Render, stopped early when ctx is done.
+func (p *Project) RenderContext(ctx context.Context, svc, stage string, overrides map[string]any) ([]byte, error) {
 	s := p.Services[svc]
 	if s == nil {
 		return nil, fmt.Errorf("render %s: no service %q", svc, svc)
@@ -91,50 +94,39 @@ func (p *Project) Render(svc, stage string, overrides map[string]any) ([]byte, e
 	if p.Shipyard == nil || p.Shipyard.Stage(stage) == nil {
 		return nil, fmt.Errorf("render %s: no stage %q", svc, stage)
 	}
-	ch, err := loadChart(s.Chart)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: load chart services/%s/chart: %w", svc, svc, err)
+	req := &renderer.Request{
+		Chart:     s.Chart,
+		ChartDir:  path.Join(ServicesDir, svc, "chart"),
+		Release:   svc,
+		Namespace: p.Namespace(stage),
+		Values:    p.Values(svc, stage, overrides),
 	}
-	return renderChart(ch, svc, p.Namespace(stage), p.Values(svc, stage, overrides))
+	out, err := renderer.Render(ctx, req, p.RenderLimits)
+	if err != nil {
+		return nil, fmt.Errorf("render %s for %s: %w", svc, stage, err)
+	}
+	return out, nil
 }
 
-func loadChart(files Files) (*chart.Chart, error) {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
+// CheckCharts renders every service's chart for every stage under
+// p.RenderLimits, as ferry run would deploy it, and returns every failure
+// at once (errors.Join), each naming the service and stage.
+func (p *Project) CheckCharts(ctx context.Context) error {
+	if p.Shipyard == nil {
+		return nil
 	}
-	sort.Strings(names)
-	buf := make([]*loader.BufferedFile, 0, len(names))
-	for _, name := range names {
-		buf = append(buf, &loader.BufferedFile{Name: name, Data: files[name]})
-	}
-	return loader.LoadFiles(buf)
-}
-
-func renderChart(ch *chart.Chart, release, namespace string, vals map[string]any) ([]byte, error) {
-	opts := chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
-	rv, err := chartutil.ToRenderValues(ch, vals, opts, chartutil.DefaultCapabilities.Copy())
-	if err != nil {
-		return nil, fmt.Errorf("render %s: values: %w", release, err)
-	}
-	out, err := engine.Render(ch, rv)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", release, err)
-	}
-	names := make([]string, 0, len(out))
-	for name, text := range out {
-		base := name[strings.LastIndex(name, "/")+1:]
-		if strings.HasPrefix(base, "_") || base == "NOTES.txt" || strings.TrimSpace(text) == "" {
-			continue
+	var errs []error
+	for _, svc := range sortedKeys(p.Services) {
+		for _, stage := range p.Shipyard.StageNames() {
+			if _, err := p.RenderContext(ctx, svc, stage, nil); err != nil {
+				errs = append(errs, err)
+			}
+			if ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
 		}
-		names = append(names, name)
 	}
-	sort.Strings(names)
-	var b bytes.Buffer
-	for _, name := range names {
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out[name]), "---")))
-	}
-	return b.Bytes(), nil
+	return errors.Join(errs...)
 }
 
 // AlertRules returns the alerting rules of a service in a stage: one per
