@@ -45,7 +45,7 @@ func TestRenderUnderLimits(t *testing.T) {
 			if !errors.Is(err, tt.want) || err.Error() != tt.msg {
 				t.Errorf("Render = %v, want %q", err, tt.msg)
 			}
-			_, err = p.StageFiles("carts", "dev", nil, map[string]any{"run": "r1"})
+			_, err = p.StageFiles("carts", "dev", nil, &stages.Release{Run: "r1"})
 			if !errors.Is(err, tt.want) || err.Error() != tt.msg {
 				t.Errorf("StageFiles = %v, want %q", err, tt.msg)
 			}
