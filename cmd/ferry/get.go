@@ -18,7 +18,7 @@ func newGet() *cobra.Command {
 		Use:   "get",
 		Short: "Show one run slot or one problem in detail, from Git alone",
 		Example: `  ferry get run production carts
-  ferry get problem p3 -o yaml`,
+  ferry get problem production-carts-response-time-20261121T120045Z -o yaml`,
 	}
 	cmd.AddCommand(newGetRun(), newGetProblem())
 	return cmd
@@ -248,8 +248,9 @@ ferry problems lists the ids.
 
 Without --repo, ferry reads $FERRY_REPO, else the origin remote of the clone
 it runs in.`,
-		Example: `  ferry get problem p1
-  ferry get problem p1 -o json | jq '.actions[-1]'`,
+		Example: `  # Problem ids are listed by ferry problems
+  ferry get problem production-carts-response-time-20261121T120045Z
+  ferry get problem production-carts-response-time-20261121T120045Z -o json | jq '.actions[-1]'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, cleanup, err := readBranch(cmd.Context(), &repo)
