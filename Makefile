@@ -14,7 +14,7 @@ help: ## Show this help.
 
 .PHONY: test
 test: ## Run every test, including the interoperability suite (needs git).
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: race
 race: ## Run the tests with the race detector.

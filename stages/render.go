@@ -2,11 +2,11 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 
 	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/remediator"
 	"github.com/ferrycd/ferry/stages/renderer"
 )
@@ -108,25 +108,28 @@ func (p *Project) RenderContext(ctx context.Context, svc, stage string, override
 	return out, nil
 }
 
-// CheckCharts renders every service's chart for every stage under
-// p.RenderLimits, as ferry run would deploy it, and returns every failure
-// at once (errors.Join), each naming the service and stage.
-func (p *Project) CheckCharts(ctx context.Context) error {
+// CheckCharts renders every service's chart for every stage under the
+// project's render limits, as the loop will, and reports each failure as an
+// error on the service's Chart.yaml.
+func (p *Project) CheckCharts(ctx context.Context) yamlfile.Diagnostics {
+	var diags yamlfile.Diagnostics
 	if p.Shipyard == nil {
 		return nil
 	}
-	var errs []error
 	for _, svc := range sortedKeys(p.Services) {
 		for _, stage := range p.Shipyard.StageNames() {
 			if _, err := p.RenderContext(ctx, svc, stage, nil); err != nil {
-				errs = append(errs, err)
+				diags = append(diags, yamlfile.Diagnostic{
+					File: path.Join(ServicesDir, svc, "chart", "Chart.yaml"), Line: 1, Column: 1,
+					Severity: yamlfile.SeverityError, Message: err.Error(),
+				})
 			}
 			if ctx.Err() != nil {
-				return errors.Join(errs...)
+				return diags
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return diags
 }
 
 // AlertRules returns the alerting rules of a service in a stage: one per

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +101,8 @@ func TestCacheRenderLimits(t *testing.T) {
 // a hung one included.
 func TestCheckCharts(t *testing.T) {
 	p := loadProject(t, loadTxtar(t, "sockshop.txtar"))
-	if err := p.CheckCharts(context.Background()); err != nil {
-		t.Fatalf("CheckCharts = %v", err)
+	if diags := p.CheckCharts(context.Background()); len(diags) > 0 {
+		t.Fatalf("CheckCharts = %v", diags)
 	}
 	files := loadTxtar(t, "sockshop.txtar")
 	files["services/carts/chart/templates/hostile.yaml"] = []byte(`{{ if hasSuffix "production" .Release.Namespace }}` +
@@ -111,14 +110,13 @@ func TestCheckCharts(t *testing.T) {
 	files["services/carts/chart/templates/dev.yaml"] = []byte(`{{ if hasSuffix "dev" .Release.Namespace }}{{ fail "not in dev" }}{{ end }}`)
 	p = loadProject(t, files)
 	p.RenderLimits = renderer.Options{Timeout: time.Second}
-	err := p.CheckCharts(context.Background())
 	var got []string
-	if err != nil {
-		got = strings.Split(err.Error(), "\n")
+	for _, d := range p.CheckCharts(context.Background()) {
+		got = append(got, d.Error())
 	}
 	want := []string{
-		"render carts for dev: execution error at (carts/templates/dev.yaml:1:46): not in dev",
-		"render carts for production: the chart did not render within 1s",
+		"services/carts/chart/Chart.yaml:1:1: render carts for dev: execution error at (carts/templates/dev.yaml:1:46): not in dev",
+		"services/carts/chart/Chart.yaml:1:1: render carts for production: the chart did not render within 1s",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CheckCharts (-want +got):\n%s", diff)

@@ -271,3 +271,36 @@ func TestSockshopExample(t *testing.T) {
 		t.Errorf("ferry rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// ferry validate reads a directory as ferry run reads the commit: hidden
+// paths included, a symbolic link as the path it names, and every chart
+// rendered under the loop's limits.
+func TestValidateReadsWhatRunReads(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		edit       func(dir string)
+	}{
+		{"symlink", "services/carts/values.yaml", func(dir string) {
+			if err := os.Remove(filepath.Join(dir, "services/carts/values.yaml")); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("/etc/hostname", filepath.Join(dir, "services/carts/values.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"hidden service", "services/.carts-old", func(dir string) {
+			write(t, filepath.Join(dir, "services/.carts-old/pin.yaml"), "image: carts:0.1.0\n")
+		}},
+		{"failing chart", "services/carts/chart/Chart.yaml", func(dir string) {
+			write(t, filepath.Join(dir, "services/carts/chart/templates/broken.yaml"), `{{ fail "this chart never renders" }}`)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := project(t, tc.edit)
+			r := ferry(t, dir, "validate")
+			if r.code != 1 || !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("ferry validate: exit %d, want 1 naming %s\n%s%s", r.code, tc.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -81,29 +82,28 @@ func validateTarget(cmd *cobra.Command, repo *repoFlags, args []string) (yamlfil
 		if err != nil {
 			return nil, err
 		}
-		_, diags := stages.Load(files)
-		return diags, nil
+		return loadAndRender(cmd.Context(), files), nil
 	}
 	if len(args) == 0 {
 		args = []string{"."}
 	}
 	if len(args) == 1 {
 		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
-			return validateDir(args[0])
+			return validateDir(cmd.Context(), args[0])
 		}
 	}
 	return validateFiles(args)
 }
 
 // validateDir checks a project directory, or the Keptn files below dir.
-func validateDir(dir string) (yamlfile.Diagnostics, error) {
+func validateDir(ctx context.Context, dir string) (yamlfile.Diagnostics, error) {
 	files, err := readDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	var diags yamlfile.Diagnostics
 	if isProject(files) {
-		_, diags = stages.Load(files)
+		diags = loadAndRender(ctx, files)
 	} else {
 		for _, name := range sortedNames(files) {
 			if skipLoose(name, files) {
@@ -166,7 +166,8 @@ func validateFiles(names []string) (yamlfile.Diagnostics, error) {
 	return diags, nil
 }
 
-// readDir reads every file below dir, skipping hidden directories.
+// readDir reads every file below dir as ferry run reads them from Git:
+// hidden paths included (not .git), a symbolic link as the path it names.
 func readDir(dir string) (stages.Files, error) {
 	files := stages.Files{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -174,21 +175,31 @@ func readDir(dir string) (stages.Files, error) {
 			return err
 		}
 		if d.IsDir() {
-			if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if p != dir && d.Name() == ".git" {
 				return filepath.SkipDir
 			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		var data []byte
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			// Git stores a symbolic link as the path it points to, and so
+			// does ferry run read it: never the file behind it.
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			data = []byte(target)
+		case d.Type().IsRegular():
+			if data, err = os.ReadFile(p); err != nil {
+				return err
+			}
+		default:
+			return nil
 		}
 		files[filepath.ToSlash(rel)] = data
 		return nil
@@ -197,6 +208,16 @@ func readDir(dir string) (stages.Files, error) {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
 	return files, nil
+}
+
+// loadAndRender validates a project as ferry run reads it: its files, then
+// every chart rendered for every stage under the same limits.
+func loadAndRender(ctx context.Context, files stages.Files) yamlfile.Diagnostics {
+	p, diags := stages.Load(files)
+	if p != nil {
+		diags = append(diags, p.CheckCharts(ctx)...)
+	}
+	return diags
 }
 
 func displayPath(dir, name string) string {
