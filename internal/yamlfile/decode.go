@@ -25,6 +25,14 @@ type Doc struct {
 	File  string
 	pos   map[string]Pos
 	diags Diagnostics
+	// walked holds the anchored nodes checked so far, by the type they
+	// were checked against: an alias of one is not walked again.
+	walked map[walkedNode]bool
+}
+
+type walkedNode struct {
+	n *yaml.Node
+	t reflect.Type
 }
 
 // NewDoc returns an empty document for file, for diagnostics about files
@@ -100,7 +108,7 @@ var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): `)
 func Decode(file string, data []byte, v any) *Doc {
 	d := NewDoc(file)
 	root, ok := d.parse(data)
-	if !ok {
+	if !ok || !d.checkAliases(root) {
 		return d
 	}
 	d.walk(root, reflect.TypeOf(v).Elem(), "")
@@ -155,12 +163,29 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// walk checks n against t and records positions.
+// walk checks n against t and records positions. An alias is positioned
+// where it is written; its value is checked once per type, where it is
+// first met, and never expanded: paths below an alias fall back to the
+// alias's position.
 func (d *Doc) walk(n *yaml.Node, t reflect.Type, path string) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
 	d.pos[path] = Pos{Line: n.Line, Column: n.Column}
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		target := n
+		if n.Kind == yaml.AliasNode {
+			target = n.Alias
+			// Problems of the value are reported at the alias.
+			at := *target
+			at.Line, at.Column = n.Line, n.Column
+			n = &at
+		}
+		if d.walked == nil {
+			d.walked = map[walkedNode]bool{}
+		}
+		if d.walked[walkedNode{target, t}] {
+			return
+		}
+		d.walked[walkedNode{target, t}] = true
+	}
 	if isNull(n) {
 		return
 	}
