@@ -35,3 +35,42 @@ func TestLoadRejectsAliasBomb(t *testing.T) {
 		})
 	}
 }
+
+// wideMapping returns n top-level keys.
+func wideMapping(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "KEY_%d: value-%d\n", i, i)
+	}
+	return b.String()
+}
+
+func TestLoadWideValues(t *testing.T) {
+	const n = 20_000
+	files := loadTxtar(t, "sockshop.txtar")
+	files["services/carts/values.yaml"] = []byte(wideMapping(n))
+	files["services/carts/stages/production/values.yaml"] = []byte(wideMapping(n) + "KEY_7: again\n")
+	_, diags := stages.Load(files)
+	want := fmt.Sprintf(`services/carts/stages/production/values.yaml:%d:1: duplicate key "KEY_7" (first at line 8)`, n+1)
+	if got := diags.Errors().Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	delete(files, "services/carts/stages/production/values.yaml")
+	p := loadProject(t, files)
+	if got := p.Values("carts", "production", nil)["KEY_19999"]; got != "value-19999" {
+		t.Errorf("KEY_19999 = %v", got)
+	}
+}
+
+func TestDetectKindOfWideFile(t *testing.T) {
+	data := []byte(wideMapping(20_000) + "indicators: {}\n")
+	if got := stages.DetectKind("x.yaml", data); got != stages.KindSLI {
+		t.Errorf("DetectKind = %q, want sli", got)
+	}
+	legacy := []byte(wideMapping(20_000) + "stages: []\n")
+	got := stages.ValidateFile(stages.KindShipyard, "shipyard.yaml", legacy).Error()
+	if !strings.Contains(got, "no apiVersion: this is a Keptn 0.1.x (legacy) shipyard") {
+		t.Errorf("ValidateFile = %.200s", got)
+	}
+}

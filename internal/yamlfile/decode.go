@@ -115,8 +115,11 @@ func Decode(file string, data []byte, v any) *Doc {
 	if d.HasErrors() {
 		return d
 	}
-	if err := root.Decode(v); err != nil {
-		d.addAt(root, "", "decode: "+strings.TrimPrefix(err.Error(), "yaml: "))
+	// Decode into a fresh value, so that v stays unset on error.
+	out := reflect.New(reflect.TypeOf(v).Elem())
+	d.decode(root, out.Elem(), "")
+	if !d.HasErrors() {
+		reflect.ValueOf(v).Elem().Set(out.Elem())
 	}
 	return d
 }
