@@ -278,7 +278,8 @@ func oneOf(name string, allowed map[string]bool) propertyCheck {
 }
 
 // validateTriggers checks that triggers name existing stages, sequences and
-// tasks, and that selectors ask for results that exist.
+// tasks, that selectors ask for results that exist, and that no sequence
+// triggers itself.
 func (s *Shipyard) validateTriggers(d *yamlfile.Doc) {
 	for i, st := range s.Spec.Stages {
 		for j, seq := range st.Sequences {
@@ -288,6 +289,7 @@ func (s *Shipyard) validateTriggers(d *yamlfile.Doc) {
 			}
 		}
 	}
+	s.validateCycles(d)
 }
 
 func (s *Shipyard) validateTrigger(d *yamlfile.Doc, path string, tr Trigger) {
