@@ -344,7 +344,7 @@ var malformed = []struct {
 		name: "slo bad total", kind: "slo",
 		src: "spec_version: '1.0'\nobjectives:\n  - sli: rt\n    pass: [{criteria: ['<=1']}]\ntotal_score:\n  pass: ninety\n  warning: 75%\n",
 		want: []string{
-			"slo.yaml:6:9: total_score.pass: \"ninety\" is not a percentage such as 90%",
+			"slo.yaml:6:9: total_score.pass: \"ninety\" is not a percentage such as 90%: want a number from 0 to 100, without sign or exponent",
 		},
 	},
 	{
