@@ -32,11 +32,17 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 		return e.project, e.err
 	}
 	var e cached
-	files, err := c.rd.ReadDir(commit, "")
-	if err != nil {
-		e.err = fmt.Errorf("read the project at %s: %w", shortSHA(commit.String()), err)
-	} else if e.project, err = loadAt(files); err != nil {
+	files, err := ReadProject(c.rd, commit)
+	switch {
+	case isDiagnostics(err):
 		e.err = fmt.Errorf("the project at %s is invalid:\n%w", shortSHA(commit.String()), err)
+	case err != nil:
+		e.err = fmt.Errorf("read the project at %s: %w", shortSHA(commit.String()), err)
+	default:
+		e.project, err = loadAt(files)
+		if err != nil {
+			e.err = fmt.Errorf("the project at %s is invalid:\n%w", shortSHA(commit.String()), err)
+		}
 	}
 	if len(c.m) >= maxCachedProjects {
 		c.m = map[gitstore.Hash]cached{}
@@ -45,8 +51,8 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 	return e.project, e.err
 }
 
-func loadAt(files map[string][]byte) (*Project, error) {
-	p, diags := Load(Files(files))
+func loadAt(files Files) (*Project, error) {
+	p, diags := Load(files)
 	if p == nil {
 		return nil, diags.Errors()
 	}
