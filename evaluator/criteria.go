@@ -55,12 +55,23 @@ func ParseCriterion(raw string) (Criterion, error) {
 	case strings.HasPrefix(num, "-"):
 		c.Relative, c.Negative, num = true, true, num[1:]
 	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || num == "" || strings.ContainsAny(num, "+-eEinfINFnaNA_xXpP") {
+	v, ok := plainNumber(num)
+	if !ok {
 		return c, fmt.Errorf("%w %q: %q is not a number", ErrInvalidCriterion, raw, num)
 	}
 	c.Value = v
 	return c, nil
+}
+
+// plainNumber reads a number of criteria and total_score: decimal digits
+// with at most one point, nothing else (no sign, exponent, hex digits,
+// underscores, NaN or Inf), so it is finite and not negative.
+func plainNumber(s string) (float64, bool) {
+	if s == "" || strings.Trim(s, "0123456789.") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
 }
 
 // Target returns the threshold the criterion compares a value with: the

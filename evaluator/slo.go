@@ -3,7 +3,6 @@ package evaluator
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ferrycd/ferry/internal/yamlfile"
@@ -170,12 +169,13 @@ func (s *SLO) validateTotal(d *yamlfile.Doc) {
 	}
 }
 
-// ParsePercent reads a total_score threshold: a number with an optional
-// trailing % ("90" = "90%").
+// ParsePercent reads a total_score threshold: a number from 0 to 100 with
+// an optional trailing % ("90" = "90%"), written as criteria write numbers
+// (digits and a point: no sign, exponent, NaN or Inf).
 func ParsePercent(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a percentage such as 90%%", s)
+	v, ok := plainNumber(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	if !ok || v > 100 {
+		return 0, fmt.Errorf("%q is not a percentage such as 90%%: want a number from 0 to 100, without sign or exponent", s)
 	}
 	return v, nil
 }

@@ -51,3 +51,29 @@ func TestSLODropsNullObjectivesAndDefaultsWeight(t *testing.T) {
 		}
 	}
 }
+
+func TestTotalScoreIsAPlainPercentage(t *testing.T) {
+	for _, in := range []string{"NaN", "nan%", "Inf", "+Inf", "-inf%", "1e2", "-5%", "+90", "0x5A", "9_0", "101%", ""} {
+		if got, err := evaluator.ParsePercent(in); err == nil {
+			t.Errorf("ParsePercent(%q) = %v, want an error", in, got)
+		}
+	}
+	for _, in := range []string{"0", "100%", "99.5", ".5%"} {
+		if _, err := evaluator.ParsePercent(in); err != nil {
+			t.Errorf("ParsePercent(%q): %v", in, err)
+		}
+	}
+	src := "spec_version: '1.0'\nobjectives:\n  - sli: a\n    pass: [{criteria: ['<=1']}]\ntotal_score:\n  pass: .NaN\n  warning: Inf%\n"
+	_, d := evaluator.ParseSLO("slo.yaml", []byte(src))
+	want := []string{
+		`slo.yaml:6:9: total_score.pass: ".NaN" is not a percentage such as 90%: want a number from 0 to 100, without sign or exponent`,
+		`slo.yaml:7:12: total_score.warning: "Inf%" is not a percentage such as 90%: want a number from 0 to 100, without sign or exponent`,
+	}
+	var got []string
+	for _, diag := range d.Diagnostics() {
+		got = append(got, diag.Error())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

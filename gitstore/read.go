@@ -156,6 +156,53 @@ func (r Reader) ReadDir(commit Hash, dir string) (map[string][]byte, error) {
 	return files, nil
 }
 
+// Size returns the size in bytes of the file at p in commit, without
+// reading its content. A missing path, or a directory, is [ErrNotFound].
+func (r Reader) Size(commit Hash, p string) (int64, error) {
+	root, err := r.tree(commit)
+	if err != nil {
+		return 0, err
+	}
+	e, ok, err := lookup(r.src, root, p)
+	if err != nil {
+		return 0, fmt.Errorf("size of %q at %s: %w", p, commit, err)
+	}
+	if !ok || e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+		return 0, fmt.Errorf("size of %q at %s: %w", p, commit, ErrNotFound)
+	}
+	n, err := r.src.EncodedObjectSize(e.Hash)
+	if err != nil {
+		return 0, fmt.Errorf("size of %q at %s: %w", p, commit, notFound(err))
+	}
+	return n, nil
+}
+
+// ListFiles returns the size of every file below dir in commit, by path
+// relative to dir, without reading their content: what to check before
+// [Reader.ReadDir]. A missing directory has no files.
+func (r Reader) ListFiles(commit Hash, dir string) (map[string]int64, error) {
+	h, err := r.subtree(commit, dir)
+	if errors.Is(err, errNoDir) {
+		return map[string]int64{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list files of %q at %s: %w", dir, commit, err)
+	}
+	files := map[string]int64{}
+	err = r.walkTree(h, "", func(p string, e object.TreeEntry) error {
+		n, err := r.src.EncodedObjectSize(e.Hash)
+		if err != nil {
+			return fmt.Errorf("size of %q: %w", p, notFound(err))
+		}
+		files[p] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files of %q at %s: %w", dir, commit, err)
+	}
+	return files, nil
+}
+
 // walkTree calls fn for every blob below tree h, in Git's order.
 func (r Reader) walkTree(h plumbing.Hash, prefix string, fn func(string, object.TreeEntry) error) error {
 	entries, err := treeEntries(r.src, h)

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ferrycd/ferry/internal/yamlfile"
 )
 
@@ -91,19 +89,15 @@ func ParseRemediation(file string, data []byte, external []string) (*Remediation
 
 // checkHeader gives legacy remediation files one clear error.
 func checkHeader(file string, data []byte) *yamlfile.Doc {
-	var head struct {
-		APIVersion   any `yaml:"apiVersion"`
-		Version      any `yaml:"version"`
-		Remediations any `yaml:"remediations"`
-	}
-	if err := yaml.Unmarshal(data, &head); err != nil || head.APIVersion != nil {
+	head := yamlfile.ReadHead(data)
+	if head.Set("apiVersion") {
 		return nil
 	}
 	d := yamlfile.NewDoc(file)
 	switch {
-	case head.Version != nil:
-		d.Errorf("version", "\"version: %v\" is the draft remediation format, never implemented by Keptn; ferry reads apiVersion: spec.keptn.sh/0.1.4 with spec.remediations[].problemType and actionsOnOpen", head.Version)
-	case head.Remediations != nil:
+	case head.Set("version"):
+		d.Errorf("version", "\"version: %s\" is the draft remediation format, never implemented by Keptn; ferry reads apiVersion: spec.keptn.sh/0.1.4 with spec.remediations[].problemType and actionsOnOpen", head["version"].Value)
+	case head.Set("remediations"):
 		d.Errorf("remediations", "this is the Keptn 0.6 remediation format; ferry reads apiVersion: spec.keptn.sh/0.1.4 with spec.remediations[].problemType and actionsOnOpen")
 	default:
 		return nil

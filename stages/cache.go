@@ -39,13 +39,18 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 		return e.project, e.err
 	}
 	var e cached
-	files, err := c.rd.ReadDir(commit, "")
-	if err != nil {
-		e.err = fmt.Errorf("read the project at %s: %w", gitstore.ShortSHA(commit.String()), err)
-	} else if e.project, err = loadAt(files); err != nil {
+	files, err := ReadProject(c.rd, commit)
+	switch {
+	case isDiagnostics(err):
 		e.err = fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(commit.String()), err)
-	} else {
-		e.project.RenderLimits = c.RenderLimits
+	case err != nil:
+		e.err = fmt.Errorf("read the project at %s: %w", gitstore.ShortSHA(commit.String()), err)
+	default:
+		if e.project, err = loadAt(files); err != nil {
+			e.err = fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(commit.String()), err)
+		} else {
+			e.project.RenderLimits = c.RenderLimits
+		}
 	}
 	if len(c.m) >= maxCachedProjects {
 		c.m = map[gitstore.Hash]cached{}
@@ -54,8 +59,8 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 	return e.project, e.err
 }
 
-func loadAt(files map[string][]byte) (*Project, error) {
-	p, diags := Load(Files(files))
+func loadAt(files Files) (*Project, error) {
+	p, diags := Load(files)
 	if p == nil {
 		return nil, diags.Errors()
 	}

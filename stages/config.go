@@ -167,7 +167,10 @@ type Hold struct {
 	// Remediation, when true, also stops remediation actions in the stage.
 	Remediation bool `yaml:"remediation" json:"remediation,omitempty"`
 
+	// until is when the hold ends, if ends: a time of 0001-01-01 ends it
+	// too.
 	until time.Time
+	ends  bool
 	// File is where the hold was read, e.g. holds/production.yaml.
 	File string `yaml:"-" json:"-"`
 }
@@ -187,7 +190,7 @@ func ParseHold(file string, data []byte) (*Hold, *yamlfile.Doc) {
 		if err != nil {
 			d.Errorf("until", "until %q is not an RFC 3339 time such as 2026-12-24T18:00:00Z", h.Until)
 		}
-		h.until = t
+		h.until, h.ends = t, err == nil
 	}
 	if d.HasErrors() {
 		return nil, d
@@ -195,9 +198,10 @@ func ParseHold(file string, data []byte) (*Hold, *yamlfile.Doc) {
 	return &h, d
 }
 
-// InForce reports whether the hold applies at now.
+// InForce reports whether the hold applies at now: always without an
+// until, else only before it (an until in the past holds nothing).
 func (h *Hold) InForce(now time.Time) bool {
-	return h.until.IsZero() || now.Before(h.until)
+	return !h.ends || now.Before(h.until)
 }
 
 // UntilTime returns when the hold ends; zero when it does not end by itself.

@@ -64,7 +64,7 @@ var corpusWant = map[string]struct {
 	}},
 	"keptn.github.io/extracted/content/docs/1.0.x/define/parallel/index_md/shipyard.yaml": {kind: "shipyard", diags: nil},
 	"keptn.github.io/extracted/content/docs/1.0.x/define/triggers/index_md/shipyard-rollback.yaml": {kind: "shipyard", diags: []string{
-		"21:1: invalid YAML: did not find expected key",
+		"22:1: invalid YAML: did not find expected key",
 	}},
 	"keptn.github.io/extracted/content/docs/1.0.x/integrations/how_integrate/index_md/shipyard.yaml": {kind: "shipyard", diags: nil},
 	"keptn.github.io/extracted/content/docs/1.0.x/manage/update/index_md/shipyard-approval.yaml":     {kind: "shipyard", diags: nil},
@@ -195,7 +195,7 @@ var corpusWant = map[string]struct {
 	}},
 	"tutorials/extracted/site/tutorials/keptn-litmus-013_md/shipyard.yaml": {kind: "shipyard", diags: nil},
 	"tutorials/extracted/site/tutorials/keptn-multistage-qualitygates-013_md/shipyard-summary.yaml": {kind: "shipyard", diags: []string{
-		"6:1: invalid YAML: did not find expected '-' indicator",
+		"7:1: invalid YAML: did not find expected '-' indicator",
 	}},
 	"tutorials/extracted/site/tutorials/keptn-multistage-qualitygates-013_md/slo-summary.yaml": {kind: "slo", diags: []string{
 		"9:1: invalid YAML: mapping values are not allowed in this context",

@@ -4,8 +4,6 @@ import (
 	"path"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/remediator"
@@ -55,32 +53,32 @@ func kindByPath(file string) Kind {
 }
 
 func kindByContent(data []byte) Kind {
-	var m map[string]any
-	if yaml.Unmarshal(data, &m) != nil || m == nil {
+	m := yamlfile.ReadHead(data)
+	if m == nil {
 		return KindUnknown
 	}
-	switch k, _ := m["kind"].(string); k {
+	switch m.String("kind") {
 	case "Shipyard":
 		return KindShipyard
 	case "Remediation":
 		return KindRemediation
 	}
-	_, hasStages := m["stages"]
-	_, hasIndicators := m["indicators"]
-	_, hasObjectives := m["objectives"]
-	_, hasTotal := m["total_score"]
-	_, hasComparison := m["comparison"]
-	_, hasSpecVersion := m["spec_version"]
-	_, hasVersion := m["version"]
-	_, hasRemediations := m["remediations"]
+	hasStages := m.Has("stages")
+	hasIndicators := m.Has("indicators")
+	hasObjectives := m.Has("objectives")
+	hasTotal := m.Has("total_score")
+	hasComparison := m.Has("comparison")
+	hasSpecVersion := m.Has("spec_version")
+	hasVersion := m.Has("version")
+	hasRemediations := m.Has("remediations")
 	switch {
 	case hasIndicators:
 		return KindSLI
 	case hasObjectives || hasTotal || hasComparison:
 		return KindSLO
-	case hasRemediations || hasVersion && m["spec"] != nil:
+	case hasRemediations || hasVersion && m.Set("spec"):
 		return KindRemediation
-	case hasStages && m["apiVersion"] == nil:
+	case hasStages && !m.Set("apiVersion"):
 		return KindShipyard
 	case hasSpecVersion:
 		return KindSLI

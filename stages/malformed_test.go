@@ -207,7 +207,7 @@ var malformed = []struct {
 		name: "shipyard syntax error", kind: "shipyard",
 		src: "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nspec:\n  stages:\n    - name: dev\n   sequences: []\n",
 		want: []string{
-			"shipyard.yaml:3:1: invalid YAML: did not find expected key",
+			"shipyard.yaml:4:1: invalid YAML: did not find expected key",
 		},
 	},
 	{
@@ -344,7 +344,7 @@ var malformed = []struct {
 		name: "slo bad total", kind: "slo",
 		src: "spec_version: '1.0'\nobjectives:\n  - sli: rt\n    pass: [{criteria: ['<=1']}]\ntotal_score:\n  pass: ninety\n  warning: 75%\n",
 		want: []string{
-			"slo.yaml:6:9: total_score.pass: \"ninety\" is not a percentage such as 90%",
+			"slo.yaml:6:9: total_score.pass: \"ninety\" is not a percentage such as 90%: want a number from 0 to 100, without sign or exponent",
 		},
 	},
 	{
@@ -372,7 +372,7 @@ var malformed = []struct {
 		name: "slo syntax", kind: "slo",
 		src: "spec_version: '1.0'\nobjectives:\n  - sli: rt\n    pass: [{criteria: ['<=1']}\n",
 		want: []string{
-			"slo.yaml:3:1: invalid YAML: did not find expected ',' or ']'",
+			"slo.yaml:4:1: invalid YAML: did not find expected ',' or ']'",
 		},
 	},
 	{

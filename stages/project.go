@@ -103,17 +103,18 @@ func (l *fileLoader) warnf(file, format string, args ...any) {
 // sorted by file and position.
 func Load(files Files) (*Project, yamlfile.Diagnostics) {
 	l := &fileLoader{files: files, docs: map[string]*yamlfile.Doc{}}
-	p := &Project{Holds: map[string]*Hold{}, Services: map[string]*Service{}, sloText: sloTexts(files)}
+	l.dropLarge()
+	p := &Project{Holds: map[string]*Hold{}, Services: map[string]*Service{}, sloText: sloTexts(l.files)}
 	p.Config = l.config()
 	p.Shipyard = l.shipyard()
 	if p.Shipyard != nil {
 		p.Name = p.Shipyard.Metadata.Name
 	}
-	if data, ok := files[ProjectSLI]; ok {
+	if data, ok := l.files[ProjectSLI]; ok {
 		p.SLI = keepParsed(l, ProjectSLI, data, evaluator.ParseSLI)
 	}
 	l.holds(p)
-	for _, name := range serviceNames(files) {
+	for _, name := range serviceNames(l.files) {
 		p.Services[name] = l.service(p, name)
 	}
 	l.crossCheck(p)

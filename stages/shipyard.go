@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ferrycd/ferry/internal/yamlfile"
 )
 
@@ -97,15 +95,8 @@ func ParseShipyard(file string, data []byte) (*Shipyard, *yamlfile.Doc) {
 // checkShipyardHeader recognises legacy and foreign files before strict
 // decoding, so that they get one clear error instead of one per key.
 func checkShipyardHeader(file string, data []byte) *yamlfile.Doc {
-	var head struct {
-		APIVersion any `yaml:"apiVersion"`
-		Stages     any `yaml:"stages"`
-		Version    any `yaml:"version"`
-	}
-	if err := yaml.Unmarshal(data, &head); err != nil || head.APIVersion != nil {
-		return nil
-	}
-	if head.Stages == nil && head.Version == nil {
+	head := yamlfile.ReadHead(data)
+	if head.Set("apiVersion") || !head.Set("stages") && !head.Set("version") {
 		return nil
 	}
 	d := yamlfile.NewDoc(file)
@@ -287,7 +278,8 @@ func oneOf(name string, allowed map[string]bool) propertyCheck {
 }
 
 // validateTriggers checks that triggers name existing stages, sequences and
-// tasks, and that selectors ask for results that exist.
+// tasks, that selectors ask for results that exist, and that no sequence
+// triggers itself.
 func (s *Shipyard) validateTriggers(d *yamlfile.Doc) {
 	for i, st := range s.Spec.Stages {
 		for j, seq := range st.Sequences {
@@ -297,6 +289,7 @@ func (s *Shipyard) validateTriggers(d *yamlfile.Doc) {
 			}
 		}
 	}
+	s.validateCycles(d)
 }
 
 func (s *Shipyard) validateTrigger(d *yamlfile.Doc, path string, tr Trigger) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -25,6 +26,14 @@ type Doc struct {
 	File  string
 	pos   map[string]Pos
 	diags Diagnostics
+	// walked holds the anchored nodes checked so far, by the type they
+	// were checked against: an alias of one is not walked again.
+	walked map[walkedNode]bool
+}
+
+type walkedNode struct {
+	n *yaml.Node
+	t reflect.Type
 }
 
 // NewDoc returns an empty document for file, for diagnostics about files
@@ -91,7 +100,26 @@ func (d *Doc) Diagnostics() Diagnostics {
 // HasErrors reports whether an error was recorded.
 func (d *Doc) HasErrors() bool { return d.diags.HasErrors() }
 
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	syntaxLine    = regexp.MustCompile(`^yaml: line (\d+): `)
+	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the problems yaml.v3's parser (not its scanner)
+// reports. It numbers their lines from 0.
+var parserProblems = map[string]bool{
+	"did not find expected key":              true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected node content":     true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"found incompatible YAML document":       true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found undefined tag handle":             true,
+}
 
 // Decode decodes the single YAML document in data into v, which must be a
 // pointer to a struct. Unknown keys, duplicate keys and values of the wrong
@@ -100,15 +128,18 @@ var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): `)
 func Decode(file string, data []byte, v any) *Doc {
 	d := NewDoc(file)
 	root, ok := d.parse(data)
-	if !ok {
+	if !ok || !d.checkAliases(root) {
 		return d
 	}
 	d.walk(root, reflect.TypeOf(v).Elem(), "")
 	if d.HasErrors() {
 		return d
 	}
-	if err := root.Decode(v); err != nil {
-		d.addAt(root, "", "decode: "+strings.TrimPrefix(err.Error(), "yaml: "))
+	// Decode into a fresh value, so that v stays unset on error.
+	out := reflect.New(reflect.TypeOf(v).Elem())
+	d.decode(root, out.Elem(), "")
+	if !d.HasErrors() {
+		reflect.ValueOf(v).Elem().Set(out.Elem())
 	}
 	return d
 }
@@ -122,7 +153,7 @@ func (d *Doc) parse(data []byte) (*yaml.Node, bool) {
 			d.diags = append(d.diags, Diagnostic{File: d.File, Line: 1, Column: 1, Severity: SeverityError, Message: "file is empty"})
 			return nil, false
 		}
-		d.syntaxError(err)
+		d.syntaxError(err, data)
 		return nil, false
 	}
 	var next yaml.Node
@@ -130,7 +161,7 @@ func (d *Doc) parse(data []byte) (*yaml.Node, bool) {
 		d.addAt(&next, "", "a second YAML document; the file must hold one")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		d.syntaxError(err)
+		d.syntaxError(err, data)
 		return nil, false
 	}
 	if len(doc.Content) == 0 {
@@ -140,27 +171,68 @@ func (d *Doc) parse(data []byte) (*yaml.Node, bool) {
 	return doc.Content[0], true
 }
 
-func (d *Doc) syntaxError(err error) {
+// syntaxError records a syntax error at the best position yaml.v3 gives.
+// yaml.v3 keeps the column of a problem to itself, and says "line N" only
+// when the problem, or the construct it was parsing, is past the first
+// line: that line, from 1, is used with column 1. An unknown alias, which
+// yaml.v3 does not place at all, is found in the text.
+func (d *Doc) syntaxError(err error, data []byte) {
 	msg := err.Error()
-	line := 1
+	pos := Pos{Line: 1, Column: 1}
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
+		pos.Line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
+		if parserProblems[msg] {
+			pos.Line++
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		pos = findAlias(data, m[1], pos)
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	d.diags = append(d.diags, Diagnostic{File: d.File, Line: line, Column: 1, Severity: SeverityError, Message: "invalid YAML: " + msg})
+	d.diags = append(d.diags, Diagnostic{File: d.File, Line: pos.Line, Column: pos.Column, Severity: SeverityError, Message: "invalid YAML: " + msg})
+}
+
+// findAlias returns the position of the first *name in data not followed
+// by a character of a longer name, or def.
+func findAlias(data []byte, name string, def Pos) Pos {
+	re := regexp.MustCompile(`\*` + regexp.QuoteMeta(name) + `(?:[\s,\]}]|$)`)
+	loc := re.FindIndex(data)
+	if loc == nil {
+		return def
+	}
+	before := data[:loc[0]]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return Pos{Line: line, Column: col}
 }
 
 func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// walk checks n against t and records positions.
+// walk checks n against t and records positions. An alias is positioned
+// where it is written; its value is checked once per type, where it is
+// first met, and never expanded: paths below an alias fall back to the
+// alias's position.
 func (d *Doc) walk(n *yaml.Node, t reflect.Type, path string) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
 	d.pos[path] = Pos{Line: n.Line, Column: n.Column}
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		target := n
+		if n.Kind == yaml.AliasNode {
+			target = n.Alias
+			// Problems of the value are reported at the alias.
+			at := *target
+			at.Line, at.Column = n.Line, n.Column
+			n = &at
+		}
+		if d.walked == nil {
+			d.walked = map[walkedNode]bool{}
+		}
+		if d.walked[walkedNode{target, t}] {
+			return
+		}
+		d.walked[walkedNode{target, t}] = true
+	}
 	if isNull(n) {
 		return
 	}
