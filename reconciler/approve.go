@@ -20,7 +20,7 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 	for k, v := range run.Results {
 		results[k] = v
 	}
-	verdict := worst(results)
+	verdict := stages.Worst(results)
 	if verdict == stages.ResultFail {
 		return done(stages.ResultFail, "a failed gate is never approved"), nil
 	}

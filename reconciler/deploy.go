@@ -133,7 +133,7 @@ func pinOrCommit(run *status.Run) string {
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
 	t := gitstore.FerryTrailers{Service: slot.Service, Stage: slot.Stage, Candidate: run.Candidate, Run: run.ID, Task: task}
 	if run.Score != nil {
-		t.Verdict = worst(run.Results) + " " + fmtScore(*run.Score)
+		t.Verdict = stages.Worst(run.Results) + " " + fmtScore(*run.Score)
 	}
 	return t.Trailers()
 }

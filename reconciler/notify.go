@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -17,7 +18,7 @@ func (p *pass) notify(slot *status.Slot, run *status.Run, event notify.Event, ms
 	if run.Score != nil {
 		score := *run.Score
 		n.Score = &score
-		n.Verdict = worst(run.Results)
+		n.Verdict = stages.Worst(run.Results)
 	}
 	if extra != nil {
 		extra(&n)

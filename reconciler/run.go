@@ -39,7 +39,7 @@ func (p *pass) advance(ctx context.Context, slot *status.Slot) error {
 			continue
 		}
 		if run.Task >= len(seq.Tasks) {
-			p.finish(slot, run, proj, worst(run.Results), "")
+			p.finish(slot, run, proj, stages.Worst(run.Results), "")
 			continue
 		}
 		task := &seq.Tasks[run.Task]
@@ -167,7 +167,7 @@ func (p *pass) release(slot *status.Slot, run *status.Run) taskOutcome {
 	}
 	rel := &status.Release{Candidate: run.Candidate, StageCommit: run.StageCommit, Pin: run.Pin, At: p.in.now, Score: run.Score}
 	if run.Score != nil {
-		rel.Verdict = worst(run.Results)
+		rel.Verdict = stages.Worst(run.Results)
 	}
 	if rel.StageCommit == "" {
 		rel.StageCommit = p.batch.Tip(p.store.StageRef(slot.Stage)).String()
@@ -208,24 +208,14 @@ func (p *pass) finish(slot *status.Slot, run *status.Run, proj *stages.Project, 
 		return
 	}
 	for _, next := range proj.Shipyard.Next(slot.Stage, run.Sequence, result, run.Results) {
-		nr := &status.Run{Candidate: run.Candidate, Sequence: next.Sequence, TriggeredBy: slot.Stage + "." + run.Sequence + " " + run.ID, Gate: result, Score: run.Score}
+		nr, ok := run.Triggered(slot.Stage, next.Sequence, result)
+		if !ok {
+			p.record(slot, run, "%s.%s not started: %d sequences in a row triggered each other", next.Stage, next.Sequence, status.MaxTriggerDepth)
+			continue
+		}
 		p.enqueue(next.Stage, slot.Service, nr, proj, next.Stage == slot.Stage)
 		p.progress(run.Candidate, fmt.Sprintf("%s: queued %s for %s", next.Stage, next.Sequence, slot.Service))
 	}
-}
-
-// worst folds task results: any fail fails, else any warning warns.
-func worst(results map[string]string) string {
-	out := stages.ResultPass
-	for _, r := range results {
-		switch r {
-		case stages.ResultFail:
-			return stages.ResultFail
-		case stages.ResultWarning:
-			out = stages.ResultWarning
-		}
-	}
-	return out
 }
 
 func fmtScore(s float64) string { return fmt.Sprintf("%.4g", s) }

@@ -352,6 +352,21 @@ func (s *Shipyard) RemediationDelay(stage string) time.Duration {
 	return time.Minute
 }
 
+// Worst folds task results: any fail fails, else any warning warns, else
+// the result passes.
+func Worst(results map[string]string) string {
+	out := ResultPass
+	for _, r := range results {
+		switch r {
+		case ResultFail:
+			return ResultFail
+		case ResultWarning:
+			out = ResultWarning
+		}
+	}
+	return out
+}
+
 // Entry returns where a new candidate starts: the first stage and its first
 // sequence that no trigger starts (seq is empty when it has none).
 func (s *Shipyard) Entry() (stage, seq string) {

@@ -175,6 +175,27 @@ type Run struct {
 	// RolledBack is set on a run whose rollback task restored an earlier
 	// release.
 	RolledBack string `yaml:"rolledBack,omitempty"`
+	// Depth counts the sequences that triggered each other up to this run
+	// (0 for a candidate's first run).
+	Depth int `yaml:"depth,omitempty"`
+}
+
+// MaxTriggerDepth bounds how many sequences in a row may trigger each
+// other for one candidate: a guard against cycles in a shipyard loaded
+// before validation refused them.
+const MaxTriggerDepth = 32
+
+// Triggered returns the run that the end of r in stage starts: sequence
+// seq, for the same candidate, carrying r's result as the gate it decides
+// on. ok is false past MaxTriggerDepth.
+func (r *Run) Triggered(stage, seq, result string) (next *Run, ok bool) {
+	if r.Depth >= MaxTriggerDepth {
+		return nil, false
+	}
+	return &Run{
+		Candidate: r.Candidate, Sequence: seq, TriggeredBy: stage + "." + r.Sequence + " " + r.ID,
+		Gate: result, Score: r.Score, Depth: r.Depth + 1,
+	}, true
 }
 
 // SlotKey is the key of (stage, service) in maps of slots.

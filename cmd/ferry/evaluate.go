@@ -291,11 +291,11 @@ func loadGate(s *gitstore.Store, snap gitstore.Snapshot, service, stage string, 
 	if main.IsZero() {
 		return nil, fmt.Errorf("%s has no branch %s", s.URL(), s.MainRef())
 	}
-	files, err := s.ReadDir(main, "")
+	files, err := stages.ReadProject(s.Reader, main)
 	if err != nil {
 		return nil, err
 	}
-	p, diags := stages.Load(stages.Files(files))
+	p, diags := stages.Load(files)
 	if p == nil {
 		return nil, fmt.Errorf("the project at %s is invalid:\n%s", main.String()[:12], diags.Errors().Error())
 	}

@@ -58,11 +58,7 @@ func (r *repoFlags) read(ctx context.Context) (stages.Files, error) {
 	if commit.IsZero() {
 		return nil, fmt.Errorf("%s has no branch %q", s.URL(), r.ref)
 	}
-	files, err := s.ReadDir(commit, "")
-	if err != nil {
-		return nil, err
-	}
-	return stages.Files(files), nil
+	return stages.ReadProject(s.Reader, commit)
 }
 
 // fetch opens a mirror in --state-dir or a temporary directory and
