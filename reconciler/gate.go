@@ -1,7 +1,6 @@
 package reconciler
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -57,19 +56,22 @@ func (p *pass) external(run *status.Run, task *stages.Task) taskOutcome {
 
 // evaluate runs the quality gate over the test window, or over the
 // timeframe after the deployment, never judging the previous version.
-func (p *pass) evaluate(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
+func (p *pass) evaluate(slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
 	window := evaluator.Window{Start: run.TestStart, End: run.TestEnd}
 	if run.TestEnd.IsZero() {
-		window = evaluationWindow(run, task)
+		start, end := run.EvaluationWindow(task.DurationProperty("timeframe", DefaultTimeframe))
+		window = evaluator.Window{Start: start, End: end}
 		if p.in.now.Before(window.End) {
 			return p.wait(run, status.WaitWindow, window.End), nil
 		}
 	}
-	rec, err := p.gate(ctx, proj, slot.Stage, slot.Service, run.Candidate, window)
-	if err != nil {
+	rec, pending, err := p.gate(proj, slot.Stage, slot.Service, run.Candidate, window, run.ID)
+	switch {
+	case err != nil:
 		return taskOutcome{}, err
-	}
-	if rec == nil {
+	case pending:
+		return p.wait(run, status.WaitQueries, run.TaskStarted.Add(evaluator.DefaultBackgroundTimeout)), nil
+	case rec == nil:
 		return done(stages.ResultPass, "no SLO: the gate passes with score 0 (Keptn's rule)"), nil
 	}
 	rec.Commit, rec.Candidate, rec.Run = run.StageCommit, run.Candidate, run.ID
@@ -94,32 +96,24 @@ func (p *pass) evaluate(ctx context.Context, slot *status.Slot, run *status.Run,
 	return done(rec.Result, msg), nil
 }
 
-// evaluationWindow is the task's timeframe after the deployment.
-func evaluationWindow(run *status.Run, task *stages.Task) evaluator.Window {
-	tf := task.DurationProperty("timeframe", DefaultTimeframe)
-	start := run.DeployedAt
-	if start.IsZero() || start.Before(run.TaskStarted.Add(-tf)) {
-		start = run.TaskStarted.Add(-tf)
-		if !run.DeployedAt.IsZero() && start.Before(run.DeployedAt) {
-			start = run.DeployedAt
-		}
-	}
-	return evaluator.Window{Start: start, End: start.Add(tf)}
-}
-
 // gate evaluates the SLO of a service in a stage, read at candidate, over
-// a window, against the stage's recorded history. A nil record means the
-// stage has no SLO.
-func (p *pass) gate(ctx context.Context, proj *stages.Project, stage, svc, candidate string, w evaluator.Window) (*evaluator.Record, error) {
+// a window, against the stage's recorded history, in the background: a
+// slow SLI source holds the pass at most gateBudget, then the gate is
+// pending and asked again later. A nil record means the stage has no SLO.
+func (p *pass) gate(proj *stages.Project, stage, svc, candidate string, w evaluator.Window, key string) (*evaluator.Record, bool, error) {
 	req, hasSLO, err := proj.GateRequest(svc, stage, w, candidate)
 	if err != nil || !hasSLO {
-		return nil, err
+		return nil, false, err
 	}
 	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, svc, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the evaluation history: %w", err)
+		return nil, false, fmt.Errorf("read the evaluation history: %w", err)
 	}
 	req.History = evaluator.AsPrevious(records)
 	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
-	return e.Evaluate(ctx, req), nil
+	rec, ok := p.gates.Evaluate(key+" "+w.End.String(), e, req, p.gateWait)
+	if !ok {
+		p.wake(p.in.now.Add(time.Second))
+	}
+	return rec, !ok, nil
 }

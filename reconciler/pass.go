@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler/notify"
 	"github.com/ferrycd/ferry/stages"
@@ -52,6 +53,9 @@ type deps struct {
 	projects *stages.Cache
 	opts     *Options
 	log      logr.Logger
+	gates    *evaluator.Background
+	// gateWait ends the pass's wait for gates (see gateBudget).
+	gateWait <-chan struct{}
 }
 
 // change is one transition, for the log and the status commit's message.
@@ -78,7 +82,7 @@ func (r *Reconciler) newPass(ctx context.Context, snap gitstore.Snapshot, b *git
 	}
 	s := r.opts.Store
 	p := &pass{
-		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts, log: r.logger(ctx)},
+		in: in, deps: deps{store: s, projects: r.projects, opts: &r.opts, log: r.logger(ctx), gates: &r.gates},
 		st: in.status, batch: b, statusRef: s.FerryRef("status"), consumed: map[string]bool{},
 	}
 	p.batch.Now = func() time.Time { return in.now }

@@ -25,6 +25,9 @@ const (
 
 // Limits of one pass.
 const (
+	// gateBudget is how long a pass waits for the quality gates it asks
+	// for, all together; a gate not ready then is asked again later.
+	gateBudget      = 2 * time.Second
 	maxStepsPerSlot = 64
 	retryForge      = time.Minute
 )
@@ -80,6 +83,7 @@ type Reconciler struct {
 	// give the same (empty) result, so the pass stops after the fetch.
 	idle  *idlePass
 	slots status.Cache
+	gates evaluator.Background
 }
 
 type idlePass struct {
@@ -137,6 +141,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		if p, err = r.newPass(ctx, snap, b); err != nil {
 			return err
 		}
+		gctx, cancel := context.WithTimeout(ctx, gateBudget)
+		defer cancel()
+		p.gateWait = gctx.Done()
 		if err := p.run(ctx); err != nil {
 			return err
 		}

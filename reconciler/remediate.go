@@ -216,9 +216,9 @@ func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.P
 			p.wake(pa.Until)
 			return false, nil
 		}
-		rec, err := p.evaluateProblem(ctx, pr, pa, proj)
-		if err != nil {
-			return false, err
+		rec, err := p.evaluateProblem(pr, pa, proj)
+		if err != nil || rec == nil {
+			return false, err // nil: the gate's queries still run
 		}
 		score := rec.Score
 		pa.Score, pa.Result, pa.Waiting = &score, rec.Result, ""
@@ -232,9 +232,10 @@ func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.P
 	return false, nil
 }
 
-func (p *pass) evaluateProblem(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (*evaluator.Record, error) {
-	rec, err := p.gate(ctx, proj, pr.Stage, pr.Service, pr.Candidate, evaluator.Window{Start: pa.DeployedAt, End: p.in.now})
-	if err != nil {
+func (p *pass) evaluateProblem(pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (*evaluator.Record, error) {
+	id := pr.ID + "-a" + strconv.Itoa(pa.Index)
+	rec, pending, err := p.gate(proj, pr.Stage, pr.Service, pr.Candidate, evaluator.Window{Start: pa.DeployedAt, End: pa.Until}, id)
+	if err != nil || pending {
 		return nil, err
 	}
 	if rec == nil {
@@ -244,7 +245,7 @@ func (p *pass) evaluateProblem(ctx context.Context, pr *status.Problem, pa *stat
 	if rec.Commit == "" {
 		rec.Commit = p.batch.Tip(p.store.StageRef(pr.Stage)).String()
 	}
-	rec.ID = evaluator.NewID(p.in.now, pr.ID+"-a"+strconv.Itoa(pa.Index))
+	rec.ID = evaluator.NewID(p.in.now, id)
 	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, pro
 	case stages.TaskTest:
 		return p.test(run, task), nil
 	case stages.TaskEvaluation:
-		return p.evaluate(ctx, slot, run, proj, task)
+		return p.evaluate(slot, run, proj, task)
 	case stages.TaskApproval:
 		return p.approve(ctx, slot, run, proj, task)
 	case stages.TaskRelease:

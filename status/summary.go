@@ -384,6 +384,8 @@ func inFlight(r *Run, slot *Slot, in Input) *InFlight {
 		f.Action = fmt.Sprintf("POST a test report for run %s to ferry's /api/v1/reports", r.ID)
 	case WaitWindow:
 		f.WaitingFor = "the evaluation window to end"
+	case WaitQueries:
+		f.WaitingFor = "the quality gate's SLI queries to answer"
 	case WaitApproval:
 		f.WaitingFor = "approval"
 		f.Action = fmt.Sprintf("merge %s%s/%s into %s", in.ProposalPrefix, slot.Stage, slot.Service, stageBranch)

@@ -42,6 +42,7 @@ const (
 	WaitTest       Wait = "test"        // the test's duration
 	WaitTestReport Wait = "test-report" // a test report
 	WaitWindow     Wait = "window"      // the evaluation timeframe to pass
+	WaitQueries    Wait = "queries"     // the gate's SLI queries to answer
 	WaitApproval   Wait = "approval"    // the proposal merged into the stage branch
 	WaitReport     Wait = "report"      // an external task's report
 )
@@ -178,6 +179,20 @@ type Run struct {
 	// Depth counts the sequences that triggered each other up to this run
 	// (0 for a candidate's first run).
 	Depth int `yaml:"depth,omitempty"`
+}
+
+// EvaluationWindow is the window an evaluation without a test window
+// judges: timeframe long, starting at the deployment, never before the
+// deployment nor more than timeframe before the evaluation task started.
+func (r *Run) EvaluationWindow(timeframe time.Duration) (start, end time.Time) {
+	start = r.DeployedAt
+	if start.IsZero() || start.Before(r.TaskStarted.Add(-timeframe)) {
+		start = r.TaskStarted.Add(-timeframe)
+		if !r.DeployedAt.IsZero() && start.Before(r.DeployedAt) {
+			start = r.DeployedAt
+		}
+	}
+	return start, start.Add(timeframe)
 }
 
 // MaxTriggerDepth bounds how many sequences in a row may trigger each
