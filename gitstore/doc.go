@@ -11,6 +11,30 @@
 // refs/notes/ferry. The mirror survives restarts; it holds no state of its own
 // beyond what the remote has.
 //
+// # Healing
+//
+// Because the remote has everything the mirror holds, a damaged mirror is
+// rebuilt rather than repaired. An object the mirror has but cannot read (a
+// zlib or flate error, a truncated pack, a malformed pack index), and one it
+// lacks although a ref, commit or tree of the mirror reaches it, is
+// [ErrCorrupt]; reads return it, and [IsCorrupt] recognises it. A commit
+// that is simply not there, asked for by a hash the caller chose, stays
+// [ErrNotFound]. [Store.Heal] moves the mirror aside, creates an empty one in
+// its place under the same lock, forgets every decoded object and open pack,
+// and fetches everything again. It asks the remote for its refs before it
+// touches the mirror, so with the remote unreachable the error is transient
+// ([ErrNetwork]) and the mirror stays as it was.
+//
+// Nobody needs to call Heal in the usual course. [Store.Fetch] reads the
+// objects the refs point at, and heals when one does not read or when any
+// read since the last rebuild met corruption, even a read whose caller
+// ignored the error. [Store.Update] heals when fn or the push fails on
+// corruption, or when fn read through corruption and went on, and then
+// calls fn again on the rebuilt mirror; it heals at most once. [Open]
+// replaces a mirror whose repository it cannot open. Each reports what it
+// did in [FetchResult].Healed or [UpdateResult].Healed; the package logs
+// nothing.
+//
 // # Writing
 //
 // A [Batch] collects new objects in memory on top of a [Snapshot] of the refs:
@@ -26,8 +50,9 @@
 // wait a jittered backoff ([UpdateBackoff], doubling up to
 // [MaxUpdateBackoff]), fetch and call the function again, at most
 // Options.UpdateAttempts times in all ([DefaultUpdateAttempts]). A function
-// that returns [ErrNoChange] or leaves the batch empty pushes nothing; any
-// other error, and the context, end the loop at once.
+// that returns [ErrNoChange] or leaves the batch empty pushes nothing; a
+// corrupt mirror is healed once (see Healing); any other error, and the
+// context, end the loop at once.
 //
 // # History
 //

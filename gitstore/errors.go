@@ -21,6 +21,12 @@ var (
 	ErrRejected = errors.New("push rejected by remote")
 	// ErrNotFound reports a path, ref, note or object that does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrCorrupt reports that the mirror cannot read an object or ref it
+	// has, or lacks one that its refs reach: a damaged or truncated file,
+	// a missing pack. The remote has everything the mirror holds, so
+	// [Store.Heal] rebuilds it; [Store.Fetch] and [Store.Update] do so by
+	// themselves.
+	ErrCorrupt = errors.New("mirror is corrupt")
 	// ErrLocked reports that another process holds the state directory.
 	ErrLocked = errors.New("state directory is in use by another process")
 	// ErrStopWalk is returned by the function of [Reader.Log] to end the
@@ -39,6 +45,10 @@ func IsTransient(err error) bool { return errors.Is(err, ErrNetwork) }
 
 // IsNotFound reports whether err means the thing asked for does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsCorrupt reports whether err means the mirror is damaged and
+// [Store.Heal] should rebuild it.
+func IsCorrupt(err error) bool { return errors.Is(err, ErrCorrupt) }
 
 // RefStatus is the remote's answer for one ref of a push.
 type RefStatus struct {

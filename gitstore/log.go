@@ -49,8 +49,9 @@ func (o *LogOptions) Validate() error {
 // Log calls fn for the commits reachable from start, start first, then
 // towards the root as opts says. A zero start has no history. fn returns
 // [ErrStopWalk] to end the walk early without an error; any other error
-// ends the walk and is returned as is. A commit the mirror does not have
-// ends the walk with an error that [IsNotFound] recognises.
+// ends the walk and is returned as is. A start the mirror does not have
+// ends the walk with an error that [IsNotFound] recognises; a missing
+// commit that a commit of the mirror reaches is [ErrCorrupt].
 func (r Reader) Log(start Hash, opts LogOptions, fn func(*Commit) error) error {
 	if err := opts.Validate(); err != nil {
 		return err
@@ -85,8 +86,9 @@ func (r Reader) Find(start Hash, opts LogOptions, match func(*Commit) bool) (*Co
 // IsAncestor reports whether ancestor is reachable from descendant within
 // the history opts selects (opts.Path is ignored). A commit is its own
 // ancestor, as in "git merge-base --is-ancestor". A commit the mirror does
-// not have, on either side or on the way, is not an ancestor; a walk that
-// reaches opts.Limit without meeting ancestor answers false.
+// not have, on either side, is not an ancestor; one missing on the way is
+// [ErrCorrupt]. A walk that reaches opts.Limit without meeting ancestor
+// answers false.
 func (r Reader) IsAncestor(ancestor, descendant Hash, opts LogOptions) (bool, error) {
 	if ancestor.IsZero() || descendant.IsZero() {
 		return false, nil
@@ -123,6 +125,10 @@ func (r Reader) walk(start Hash, opts LogOptions, fn func(*Commit) error) error 
 		n++
 		c, err := r.Commit(h)
 		if err != nil {
+			if h != start && IsNotFound(err) {
+				// The mirror has every commit the ones it has reach.
+				return fmt.Errorf("history of %s: commit %s: %w: missing", start, h, ErrCorrupt)
+			}
 			return err
 		}
 		parents := c.Parents

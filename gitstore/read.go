@@ -324,8 +324,10 @@ func (r Reader) Note(notes, target Hash) ([]byte, error) {
 	return readNote(r.src, notes, target)
 }
 
+// notFound marks an object the mirror does not have as [ErrNotFound],
+// unless it should have had it ([ErrCorrupt]).
 func notFound(err error) error {
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
+	if errors.Is(err, plumbing.ErrObjectNotFound) && !IsCorrupt(err) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return err

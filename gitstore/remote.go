@@ -30,23 +30,41 @@ type FetchResult struct {
 	Moved []string
 	// Transferred reports whether objects were downloaded.
 	Transferred bool
+	// Healed reports that the mirror was found corrupt and rebuilt from the
+	// remote (see [Store.Heal]): every object was downloaded again.
+	Healed bool
 }
 
 // Fetch brings the mirror up to date with the remote for the refs ferry
 // uses. It asks the remote for its refs first and transfers objects only
 // when one of them moved to a commit the mirror does not have. Refs deleted
-// on the remote are deleted from the mirror.
+// on the remote are deleted from the mirror. A fetch that finds the mirror
+// corrupt, because a tip does not read or because a read since the last
+// rebuild met corruption, heals it ([Store.Heal]) and says so in Healed.
 func (s *Store) Fetch(ctx context.Context) (FetchResult, error) {
+	res, err := s.fetchOnce(ctx, false)
+	if !IsCorrupt(err) {
+		return res, err
+	}
+	res, herr := s.Heal(ctx)
+	if herr != nil {
+		return res, fmt.Errorf("%w; %w", err, herr)
+	}
+	return res, nil
+}
+
+// fetchOnce fetches, first rebuilding the mirror when rebuild is set.
+func (s *Store) fetchOnce(ctx context.Context, rebuild bool) (FetchResult, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	res, err := s.fetch(ctx)
+	res, err := s.fetch(ctx, rebuild)
 	if err != nil {
 		return res, s.sc.wrap(fmt.Errorf("fetch %s: %w", s.URL(), err))
 	}
 	return res, nil
 }
 
-func (s *Store) fetch(ctx context.Context) (FetchResult, error) {
+func (s *Store) fetch(ctx context.Context, rebuild bool) (FetchResult, error) {
 	sess, err := s.uploadSession()
 	if err != nil {
 		return FetchResult{}, err
@@ -60,12 +78,21 @@ func (s *Store) fetch(ctx context.Context) (FetchResult, error) {
 	// passes, and a pass starts with the fetch.
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if rebuild {
+		if err := s.rebuild(); err != nil {
+			return FetchResult{}, err
+		}
+	}
 	local, err := s.localRefs()
 	if err != nil {
 		return FetchResult{}, err
 	}
-	res := FetchResult{Snapshot: remote, Moved: movedRefs(local, remote)}
+	if err := s.checkTips(local); err != nil {
+		return FetchResult{}, err
+	}
+	res := FetchResult{Snapshot: remote, Moved: movedRefs(local, remote), Healed: s.rebuilt}
 	if len(res.Moved) == 0 {
+		s.rebuilt = false
 		return res, nil
 	}
 	wants := s.missing(remote)
@@ -78,6 +105,7 @@ func (s *Store) fetch(ctx context.Context) (FetchResult, error) {
 	if err := s.setLocalRefs(local, remote); err != nil {
 		return FetchResult{}, err
 	}
+	s.rebuilt = false
 	return res, s.maybeRepack()
 }
 
@@ -222,7 +250,21 @@ func (s *Store) storePack(r io.Reader) error {
 }
 
 // looseOnly hides the storage's pack writer, so objects are stored loose.
+// The parser reads back from it the objects it stored and the bases of a
+// thin pack's deltas, which the mirror must have: failing to read one is
+// corruption, not a fault of the network.
 type looseOnly struct{ storer.EncodedObjectStorer }
+
+func (l looseOnly) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	obj, err := l.EncodedObjectStorer.EncodedObject(t, h)
+	if err == nil {
+		obj, err = materialize(obj)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", h, mustHave(err))
+	}
+	return obj, nil
+}
 
 // setLocalRefs makes the mirror's tracked refs equal to remote.
 func (s *Store) setLocalRefs(local, remote Snapshot) error {
@@ -260,7 +302,7 @@ func (s *Store) maybeRepack() error {
 		err = repo.RepackObjects(&git.RepackConfig{})
 	}
 	if err != nil {
-		return fmt.Errorf("repack mirror: %w", err)
+		return fmt.Errorf("repack mirror: %w", mirrorErr(err))
 	}
 	_ = fresh.Close()
 	s.loose = 0
@@ -272,7 +314,7 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, k := range []error{ErrAuth, ErrNetwork, ErrStale, ErrRejected} {
+	for _, k := range []error{ErrAuth, ErrNetwork, ErrStale, ErrRejected, ErrCorrupt} {
 		if errors.Is(err, k) {
 			return err
 		}

@@ -48,6 +48,9 @@ type Store struct {
 	objs   *syncStorer
 	lockFD *os.File
 	loose  int // loose objects written since the last repack (an estimate)
+	// rebuilt reports that the mirror was rebuilt and no fetch has filled
+	// it since; the fetch that does says so.
+	rebuilt bool
 }
 
 // Open opens the mirror in opts.Dir, creating it if needed, and takes an
@@ -68,31 +71,66 @@ func Open(opts Options) (*Store, error) {
 	if s.lockFD, err = lockDir(opts.Dir); err != nil {
 		return nil, err
 	}
-	if err := s.openMirror(filepath.Join(opts.Dir, "mirror.git")); err != nil {
+	if err := s.openMirror(); err != nil {
 		s.unlock()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) openMirror(dir string) error {
-	s.st = newStorage(osfs.New(dir))
-	var err error
-	if _, statErr := os.Stat(filepath.Join(dir, "HEAD")); statErr == nil {
-		s.repo, err = git.Open(s.st, nil)
-	} else {
-		s.repo, err = git.Init(s.st, nil)
-		if err == nil {
-			head := plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(s.opts.Branch))
-			err = s.st.SetReference(head)
-		}
+// mirrorDir is where the bare mirror lives.
+func (s *Store) mirrorDir() string { return filepath.Join(s.opts.Dir, "mirror.git") }
+
+// openMirror opens the mirror, creating it if needed. A mirror whose
+// repository cannot be opened is replaced by an empty one, which the next
+// fetch fills.
+func (s *Store) openMirror() error {
+	s.objs = &syncStorer{mu: &s.mu}
+	s.Reader = Reader{src: s.objs}
+	dir := s.mirrorDir()
+	// A heal that was cut short leaves the damaged mirror beside the new one.
+	if err := os.RemoveAll(dir + asideSuffix); err != nil {
+		return fmt.Errorf("remove damaged mirror: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil {
+		return s.initMirror(dir)
+	}
+	st := newStorage(osfs.New(dir))
+	repo, err := git.Open(st, nil)
+	if err := mirrorErr(err); IsCorrupt(err) {
+		s.st = st
+		return s.rebuild()
 	}
 	if err != nil {
 		return fmt.Errorf("open mirror %s: %w", dir, err)
 	}
-	s.objs = &syncStorer{mu: &s.mu, st: s.st, trees: map[plumbing.Hash][]object.TreeEntry{}, commits: map[plumbing.Hash]plumbing.Hash{}}
-	s.Reader = Reader{src: s.objs}
+	s.setStorage(st, repo)
 	return nil
+}
+
+// initMirror creates an empty bare mirror in dir and reads through it.
+func (s *Store) initMirror(dir string) error {
+	st := newStorage(osfs.New(dir))
+	repo, err := git.Init(st, nil)
+	if err == nil {
+		head := plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(s.opts.Branch))
+		err = st.SetReference(head)
+	}
+	if err != nil {
+		return fmt.Errorf("create mirror %s: %w", dir, err)
+	}
+	s.setStorage(st, repo)
+	return nil
+}
+
+// setStorage makes the store read and write through st, forgetting the
+// objects it decoded from the storage before. The caller holds s.mu or is
+// the only user of s.
+func (s *Store) setStorage(st *filesystem.Storage, repo *git.Repository) {
+	s.st, s.repo = st, repo
+	s.objs.st, s.objs.damaged = st, nil
+	s.objs.trees = map[plumbing.Hash][]object.TreeEntry{}
+	s.objs.commits = map[plumbing.Hash]plumbing.Hash{}
 }
 
 // newStorage opens the mirror's object and ref storage. ferry is the only
@@ -188,7 +226,7 @@ func (s *Store) Snapshot() (Snapshot, error) {
 func (s *Store) localRefs() (Snapshot, error) {
 	iter, err := s.st.IterReferences()
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("list refs: %w", err)
+		return Snapshot{}, fmt.Errorf("list refs: %w", mirrorErr(err))
 	}
 	refs := map[string]Hash{}
 	err = iter.ForEach(func(r *plumbing.Reference) error {
@@ -198,7 +236,7 @@ func (s *Store) localRefs() (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("list refs: %w", err)
+		return Snapshot{}, fmt.Errorf("list refs: %w", mirrorErr(err))
 	}
 	return Snapshot{Refs: refs}, nil
 }
@@ -244,6 +282,9 @@ type syncStorer struct {
 	trees map[plumbing.Hash][]object.TreeEntry // decoded trees; guarded by mu
 	// commits maps commits to their trees; guarded by mu.
 	commits map[plumbing.Hash]plumbing.Hash
+	// damaged is the first corruption a read met since the storage was
+	// opened, even if its caller ignored the error; guarded by mu.
+	damaged error
 }
 
 func (s *syncStorer) commitTree(h plumbing.Hash) (plumbing.Hash, error) {
@@ -304,13 +345,42 @@ func (s *syncStorer) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plum
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	obj, err := s.st.EncodedObject(t, h)
+	if err == nil {
+		if mo, ok := obj.(*plumbing.MemoryObject); ok {
+			return mo, nil
+		}
+		obj, err = materialize(obj)
+	}
 	if err != nil {
-		return nil, err
+		return nil, s.failed(t, h, err)
 	}
-	if mo, ok := obj.(*plumbing.MemoryObject); ok {
-		return mo, nil
+	return obj, nil
+}
+
+// failed classifies an error of reading object h of type t and remembers
+// corruption. Trees and blobs are only read by following a commit or a
+// tree the mirror has, and the mirror has everything those reach: one
+// that is missing is corruption. (One that is there with another type is
+// the remote's mistake, which a rebuild would not mend.) The caller holds
+// s.mu.
+func (s *syncStorer) failed(t plumbing.ObjectType, h plumbing.Hash, err error) error {
+	if (t == plumbing.TreeObject || t == plumbing.BlobObject) && s.st.HasEncodedObject(h) != nil {
+		err = mustHave(err)
+	} else {
+		err = mirrorErr(err)
 	}
-	return materialize(obj)
+	if IsCorrupt(err) && s.damaged == nil {
+		s.damaged = fmt.Errorf("read object %s: %w", h, err)
+	}
+	return err
+}
+
+// damage returns the first corruption a read met since the mirror was
+// last built, or nil.
+func (s *syncStorer) damage() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.damaged
 }
 
 func materialize(obj plumbing.EncodedObject) (plumbing.EncodedObject, error) {
@@ -335,13 +405,20 @@ func (s *syncStorer) IterEncodedObjects(t plumbing.ObjectType) (storer.EncodedOb
 func (s *syncStorer) HasEncodedObject(h plumbing.Hash) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.HasEncodedObject(h)
+	if err := s.st.HasEncodedObject(h); err != nil {
+		return s.failed(plumbing.AnyObject, h, err)
+	}
+	return nil
 }
 
 func (s *syncStorer) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.EncodedObjectSize(h)
+	n, err := s.st.EncodedObjectSize(h)
+	if err != nil {
+		return 0, s.failed(plumbing.AnyObject, h, err)
+	}
+	return n, nil
 }
 
 func (s *syncStorer) AddAlternate(string) error {

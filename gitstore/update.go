@@ -31,8 +31,13 @@ type UpdateResult struct {
 	Attempts int
 	// Push is what the successful push sent; zero when nothing was pushed.
 	Push PushResult
-	// Fetches are the results of each round's fetch, oldest first.
+	// Fetches are the results of each round's fetch, oldest first; a
+	// round that healed the mirror holds the fetch of the rebuild.
 	Fetches []FetchResult
+	// Healed reports that the mirror was found corrupt and rebuilt from
+	// the remote, by a fetch or after fn or the push met the damage. An
+	// update heals at most once.
+	Healed bool
 }
 
 // Pushed reports whether the update wrote anything.
@@ -44,7 +49,10 @@ func (r UpdateResult) Pushed() bool { return len(r.Push.Updates) > 0 }
 // fn again, up to Options.UpdateAttempts rounds in all; the last stale
 // error is returned wrapped. fn returning [ErrNoChange], or leaving the
 // batch empty, means there is nothing to write: Update returns without
-// pushing. Any other error of fn, the fetch or the push ends the update
+// pushing. When fn or the push fails because the mirror is corrupt, or a
+// read of fn met corruption even though fn went on, the round heals the
+// mirror ([Store.Heal]) and calls fn again on the rebuilt mirror, once per
+// update. Any other error of fn, the fetch or the push ends the update
 // without retrying, as does ctx.
 func (s *Store) Update(ctx context.Context, fn UpdateFunc) (UpdateResult, error) {
 	var res UpdateResult
@@ -74,16 +82,38 @@ func (s *Store) updateOnce(ctx context.Context, fn UpdateFunc, res *UpdateResult
 	if err != nil {
 		return err
 	}
-	res.Snapshot = fr.Snapshot
+	res.Healed = res.Healed || fr.Healed
 	res.Fetches = append(res.Fetches, fr)
-	b := s.Begin(fr.Snapshot)
-	if err := fn(fr.Snapshot, b); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
+	err = s.apply(ctx, fn, fr.Snapshot, res)
+	if !IsCorrupt(err) || res.Healed {
 		return err
 	}
-	if b.Empty() {
+	hr, herr := s.Heal(ctx)
+	if herr != nil {
+		return fmt.Errorf("%w; %w", err, herr)
+	}
+	res.Healed = true
+	res.Fetches[len(res.Fetches)-1] = hr
+	return s.apply(ctx, fn, hr.Snapshot, res)
+}
+
+// apply calls fn on snap and pushes what it wrote. A round whose reads
+// met corruption pushes nothing, whatever fn made of the errors.
+func (s *Store) apply(ctx context.Context, fn UpdateFunc, snap Snapshot, res *UpdateResult) error {
+	res.Snapshot = snap
+	b := s.Begin(snap)
+	err := fn(snap, b)
+	if err == nil || errors.Is(err, ErrNoChange) {
+		if derr := s.objs.damage(); derr != nil {
+			return derr
+		}
+	}
+	switch {
+	case errors.Is(err, ErrNoChange):
+		return nil
+	case err != nil:
+		return err
+	case b.Empty():
 		return nil
 	}
 	pr, err := s.Push(ctx, b)

@@ -6,6 +6,7 @@ const (
 	msgPassFailed  = "pass failed"
 	msgStalled     = "stalled"
 	msgForgeFailed = "forge call failed, retried next pass"
+	msgHealed      = "git mirror was corrupt, rebuilt it from the remote"
 
 	keyStage   = "stage"
 	keyService = "service"

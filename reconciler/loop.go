@@ -70,7 +70,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		case err != nil:
 			if stall := status.AsStall(err); stall != nil {
 				l.setReady(false, fmt.Sprintf("%s: %v", stall.Reason, err))
-			} else if gitstore.IsTransient(err) {
+			} else if gitstore.IsTransient(err) || gitstore.IsCorrupt(err) {
+				// A mirror that stays corrupt after a rebuild is not
+				// rebuilt every poll.
 				l.setReady(false, err.Error())
 				backoff = min(max(2*backoff, time.Second), 5*time.Minute)
 				wait = backoff

@@ -155,6 +155,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	}
 	ur, err := r.opts.Store.Update(ctx, compute)
 	r.opts.Metrics.ObserveUpdate(ur, err)
+	if ur.Healed {
+		r.logger(ctx).Info(msgHealed)
+	}
 	res.Attempts = ur.Attempts
 	if p == nil || !ur.Pushed() {
 		res.Attempts = max(0, ur.Attempts-1) // the last round pushed nothing

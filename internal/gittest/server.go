@@ -3,9 +3,11 @@ package gittest
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -44,6 +46,7 @@ type InProcess struct {
 	st       *filesystem.Storage
 	noAtomic bool
 	pushes   atomic.Int64
+	down     atomic.Bool
 }
 
 // NewInProcess serves the bare repository dir (see [InitBare]).
@@ -64,6 +67,10 @@ func NewInProcess(tb testing.TB, dir string) *InProcess {
 // DisableAtomic makes the server behave like go-git's own: no "atomic"
 // capability.
 func (s *InProcess) DisableAtomic() { s.noAtomic = true }
+
+// SetDown makes the server refuse new connections, as a host that is
+// down does, until it is called again with false.
+func (s *InProcess) SetDown(down bool) { s.down.Store(down) }
 
 // Pushes counts the receive-pack requests the server handled.
 func (s *InProcess) Pushes() int64 { return s.pushes.Load() }
@@ -86,7 +93,11 @@ func lookup(ep *transport.Endpoint) (*InProcess, error) {
 	if !ok {
 		return nil, transport.ErrRepositoryNotFound
 	}
-	return v.(*InProcess), nil
+	s := v.(*InProcess)
+	if s.down.Load() {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	return s, nil
 }
 
 func (transportFunc) NewUploadPackSession(ep *transport.Endpoint, auth transport.AuthMethod) (transport.UploadPackSession, error) {
