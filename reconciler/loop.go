@@ -71,8 +71,7 @@ func (l *Loop) Run(ctx context.Context) error {
 			if stall := status.AsStall(err); stall != nil {
 				l.setReady(false, fmt.Sprintf("%s: %v", stall.Reason, err))
 			} else if gitstore.IsTransient(err) || gitstore.IsCorrupt(err) {
-				// A mirror that stays corrupt after a rebuild is not
-				// rebuilt every poll.
+				// A mirror still corrupt after a rebuild backs off too.
 				l.setReady(false, err.Error())
 				backoff = min(max(2*backoff, time.Second), 5*time.Minute)
 				wait = backoff
@@ -111,18 +110,13 @@ func (l *Loop) StagePrefix() string { return l.R.opts.Store.Options().StagePrefi
 // AlertLabels reads the alert label names from ferry.yaml on main, as the
 // mirror last saw it; ferry's defaults when main cannot be read.
 func (l *Loop) AlertLabels() stages.AlertConfig {
-	def := stages.AlertConfig{ServiceLabel: "service", StageLabel: "stage", ProblemLabel: "alertname"}
 	snap, err := l.R.opts.Store.Snapshot()
-	if err != nil {
-		return def
-	}
 	l.R.mu.Lock()
 	defer l.R.mu.Unlock()
-	proj, err := l.R.projects.At(snap.Get(l.R.opts.Store.MainRef()))
-	if err != nil {
-		return def
+	if proj, perr := l.R.projects.At(snap.Get(l.R.opts.Store.MainRef())); err == nil && perr == nil {
+		return proj.Config.Alerts
 	}
-	return proj.Config.Alerts
+	return stages.AlertConfig{ServiceLabel: "service", StageLabel: "stage", ProblemLabel: "alertname"}
 }
 
 // Record writes a report to ferry/status before it is acknowledged. Nothing
