@@ -16,11 +16,7 @@ import (
 // proposal branch whose merge into the stage branch is the approval. A
 // failed gate is never approved.
 func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
-	results := map[string]string{"gate": run.Gate}
-	for k, v := range run.Results {
-		results[k] = v
-	}
-	verdict := stages.Worst(results)
+	verdict := stages.Worst(map[string]string{"gate": run.Gate, "tasks": stages.Worst(run.Results)})
 	if verdict == stages.ResultFail {
 		return done(stages.ResultFail, "a failed gate is never approved"), nil
 	}

@@ -98,7 +98,7 @@ func (p *pass) evaluate(slot *status.Slot, run *status.Run, proj *stages.Project
 
 // gate evaluates the SLO of a service in a stage, read at candidate, over
 // a window, against the stage's recorded history, in the background: a
-// slow SLI source holds the pass at most gateBudget, then the gate is
+// slow SLI source holds the pass at most Options.GateWait, then the gate is
 // pending and asked again later. A nil record means the stage has no SLO.
 func (p *pass) gate(proj *stages.Project, stage, svc, candidate string, w evaluator.Window, key string) (*evaluator.Record, bool, error) {
 	req, hasSLO, err := proj.GateRequest(svc, stage, w, candidate)

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -17,6 +18,9 @@ import (
 type Loop struct {
 	R    *Reconciler
 	Poll time.Duration
+	// Stuck is how long a pass may run before Ready says so; default
+	// StuckPass.
+	Stuck time.Duration
 
 	trigger chan struct{}
 
@@ -24,7 +28,11 @@ type Loop struct {
 	ready   bool
 	why     string
 	started bool
+	running time.Time // when the pass under way started
 }
+
+// StuckPass is how long a pass may run before /readyz says so.
+const StuckPass = 5 * time.Minute
 
 // NewLoop returns a loop over r polling every poll.
 func NewLoop(r *Reconciler, poll time.Duration) *Loop {
@@ -45,11 +53,16 @@ func (l *Loop) Trigger() {
 func (l *Loop) Ready() (bool, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if d := time.Since(l.running); !l.running.IsZero() && d > cmp.Or(l.Stuck, StuckPass) {
+		return false, fmt.Sprintf("a pass has been running for %s", d.Round(time.Second))
+	}
 	if !l.started {
 		return false, "no pass has finished yet"
 	}
 	return l.ready, l.why
 }
+
+func (l *Loop) passing(since time.Time) { l.mu.Lock(); l.running = since; l.mu.Unlock() }
 
 func (l *Loop) setReady(ok bool, why string) {
 	l.mu.Lock()
@@ -62,7 +75,9 @@ func (l *Loop) Run(ctx context.Context) error {
 	log := l.R.logger(ctx)
 	backoff := time.Duration(0)
 	for {
+		l.passing(time.Now())
 		res, err := l.R.Pass(ctx)
+		l.passing(time.Time{})
 		wait := l.Poll
 		switch {
 		case ctx.Err() != nil:
@@ -121,11 +136,8 @@ func (l *Loop) AlertLabels() stages.AlertConfig {
 
 // Record writes a report to ferry/status before it is acknowledged. Nothing
 // is kept outside Git.
-func (l *Loop) Record(ctx context.Context, rep *status.Report) error { return l.R.Report(ctx, rep) }
-
-// Report writes a report to ferry/status (see [status.Record]).
-func (r *Reconciler) Report(ctx context.Context, rep *status.Report) error {
-	return status.Record(ctx, r.opts.Store, rep, r.opts.Now())
+func (l *Loop) Record(ctx context.Context, rep *status.Report) error {
+	return l.RecordAll(ctx, []*status.Report{rep})
 }
 
 // RecordAll writes the reports of one request to ferry/status in one

@@ -8,17 +8,9 @@ import (
 
 // notify queues a notification for after the push succeeds.
 func (p *pass) notify(slot *status.Slot, run *status.Run, event notify.Event, msg string, extra func(*notify.Notification)) {
-	n := notify.Notification{
-		Event: event, Stage: slot.Stage, Service: slot.Service, Candidate: run.Candidate, Run: run.ID,
-		Version: run.Pin, Message: msg, Commit: run.StageCommit, Time: p.in.now,
-	}
+	n := notify.About(event, slot, run, stages.Worst(run.Results), msg, p.in.now)
 	if p.in.main != nil {
 		n.Project = p.in.main.Name
-	}
-	if run.Score != nil {
-		score := *run.Score
-		n.Score = &score
-		n.Verdict = stages.Worst(run.Results)
 	}
 	if extra != nil {
 		extra(&n)

@@ -54,8 +54,7 @@ type deps struct {
 	opts     *Options
 	log      logr.Logger
 	gates    *evaluator.Background
-	// gateWait ends the pass's wait for gates (see gateBudget).
-	gateWait <-chan struct{}
+	gateWait <-chan struct{} // closed after Options.GateWait
 }
 
 // change is one transition, for the log and the status commit's message.

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -21,13 +22,11 @@ import (
 const (
 	DefaultTimeout   = time.Hour
 	DefaultTimeframe = 5 * time.Minute
+	DefaultGateWait  = 2 * time.Second
 )
 
 // Limits of one pass.
 const (
-	// gateBudget is how long a pass waits for the quality gates it asks
-	// for, all together; a gate not ready then is asked again later.
-	gateBudget      = 2 * time.Second
 	maxStepsPerSlot = 64
 	retryForge      = time.Minute
 )
@@ -53,6 +52,9 @@ type Options struct {
 	Notifier notify.Notifier
 	// PullRequests, when set, opens a pull request for each proposal.
 	PullRequests PullRequests
+	// GateWait is how long a pass waits for the quality gates it asks for,
+	// all together; a gate not ready then is asked again. Default 2s.
+	GateWait time.Duration
 }
 
 // Validate fills defaults.
@@ -66,6 +68,7 @@ func (o *Options) Validate() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.GateWait = cmp.Or(o.GateWait, DefaultGateWait)
 	if o.Querier == nil {
 		o.Querier = evaluator.NoQuerier{}
 	}
@@ -141,7 +144,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		if p, err = r.newPass(ctx, snap, b); err != nil {
 			return err
 		}
-		gctx, cancel := context.WithTimeout(ctx, gateBudget)
+		gctx, cancel := context.WithTimeout(ctx, r.opts.GateWait)
 		defer cancel()
 		p.gateWait = gctx.Done()
 		if err := p.run(ctx); err != nil {

@@ -11,7 +11,7 @@ import (
 
 func (w *world) report(r status.Report) {
 	w.t.Helper()
-	if err := w.rec.Report(context.Background(), &r); err != nil {
+	if err := status.Record(context.Background(), w.store, &r, w.now); err != nil {
 		w.t.Fatal(err)
 	}
 }

@@ -48,7 +48,7 @@ func newDelivered(t *testing.T) *delivered {
 		return err == nil && strings.Contains(out, "\nlast:")
 	})
 	alert := &status.Report{Kind: status.ReportAlert, Service: "carts", Stage: "production", Task: "response_time", Message: "slow checkout"}
-	if err := d.rec.Report(context.Background(), alert); err != nil {
+	if err := status.Record(context.Background(), d.store, alert, d.now); err != nil {
 		t.Fatal(err)
 	}
 	d.passUntil(t, "a problem", func() bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Event is what a notification is about.
@@ -238,4 +239,18 @@ func slackText(n Notification) string {
 		fmt.Fprintf(&b, "\ncommit `%s`", gitstore.ShortSHA(n.Commit))
 	}
 	return b.String()
+}
+
+// About returns the notification of an event in a run of a service in a
+// stage, at a time; verdict is the run's verdict when a gate scored it.
+func About(event Event, slot *status.Slot, run *status.Run, verdict, msg string, at time.Time) Notification {
+	n := Notification{
+		Event: event, Stage: slot.Stage, Service: slot.Service, Candidate: run.Candidate, Run: run.ID,
+		Version: run.Pin, Message: msg, Commit: run.StageCommit, Time: at,
+	}
+	if run.Score != nil {
+		score := *run.Score
+		n.Score, n.Verdict = &score, verdict
+	}
+	return n
 }
