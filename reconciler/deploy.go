@@ -94,7 +94,7 @@ func (p *pass) commitDeployment(ref string, slot *status.Slot, run *status.Run, 
 }
 
 func deploymentMessage(slot *status.Slot, run *status.Run) string {
-	return fmt.Sprintf("deploy %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage)
+	return fmt.Sprintf("deploy %s %s to %s", slot.Service, run.Version(), slot.Stage)
 }
 
 // deploymentEdits renders a run's candidate with the runtime overrides of
@@ -121,13 +121,6 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 		}
 	}
 	return edits, nil
-}
-
-func pinOrCommit(run *status.Run) string {
-	if run.Pin != "" {
-		return run.Pin
-	}
-	return gitstore.ShortSHA(run.Candidate)
 }
 
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {

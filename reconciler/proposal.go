@@ -36,7 +36,7 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 	if run.PullRequest == 0 {
 		pr, err = prs.Open(ctx, forge.Request{
 			Head: strings.TrimPrefix(proposal, "refs/heads/"), Base: strings.TrimPrefix(stageRef, "refs/heads/"),
-			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, pinOrCommit(run), slot.Stage), Body: p.proposalBody(slot, run, proposal, stageRef),
+			Title: fmt.Sprintf("Promote %s %s to %s", slot.Service, run.Version(), slot.Stage), Body: p.proposalBody(slot, run, proposal, stageRef),
 		})
 	} else {
 		pr, err = prs.Get(ctx, run.PullRequest)
@@ -60,7 +60,7 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 // with its objectives, the manifests' change, and where the record is.
 func (p *pass) proposalBody(slot *status.Slot, run *status.Run, proposal, stageRef string) string {
 	b := forge.Proposal{
-		Service: slot.Service, Stage: slot.Stage, Run: run.ID, After: pinOrCommit(run), Candidate: run.Candidate,
+		Service: slot.Service, Stage: slot.Stage, Run: run.ID, After: run.Version(), Candidate: run.Candidate,
 		TriggeredBy: run.TriggeredBy, Gate: run.Gate, Record: p.gateRecord(slot, run),
 	}
 	if slot.Released != nil {

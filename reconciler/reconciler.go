@@ -15,6 +15,7 @@ import (
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
 	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/stages/renderer"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	Notifier notify.Notifier
 	// PullRequests, when set, opens a pull request for each proposal.
 	PullRequests PullRequests
+	// Render limits rendering charts (time, output, memory); the zero
+	// value means the renderer's defaults.
+	Render renderer.Options
 	// GateWait is how long a pass waits for the quality gates it asks for,
 	// all together; a gate not ready then is asked again. Default 2s.
 	GateWait time.Duration
@@ -100,7 +104,9 @@ func New(opts Options) (*Reconciler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Reconciler{opts: opts, projects: stages.NewCache(opts.Store.Reader)}, nil
+	projects := stages.NewCache(opts.Store.Reader)
+	projects.RenderLimits = opts.Render
+	return &Reconciler{opts: opts, projects: projects}, nil
 }
 
 // PassResult says what a pass did.

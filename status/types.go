@@ -195,6 +195,14 @@ func (r *Run) EvaluationWindow(timeframe time.Duration) (start, end time.Time) {
 	return start, start.Add(timeframe)
 }
 
+// Version names what a run delivers: its pins, else its candidate commit.
+func (r *Run) Version() string {
+	if r.Pin != "" {
+		return r.Pin
+	}
+	return short(r.Candidate)
+}
+
 // MaxTriggerDepth bounds how many sequences in a row may trigger each
 // other for one candidate: a guard against cycles in a shipyard loaded
 // before validation refused them.

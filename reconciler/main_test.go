@@ -1,0 +1,15 @@
+package reconciler_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ferrycd/ferry/stages/renderer"
+)
+
+// TestMain lets the test binary serve as the render worker, so the tests
+// render charts in child processes as ferry does.
+func TestMain(m *testing.M) {
+	renderer.MaybeServeWorker()
+	os.Exit(m.Run())
+}
