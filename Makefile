@@ -12,8 +12,12 @@ FUZZTIME ?= 1m
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+.PHONY: deps
+deps: ## Install what the tests need besides Go (apt-get as root; else say what is missing).
+	@hack/deps.sh
+
 .PHONY: test
-test: ## Run every test, including the interoperability suite (needs git).
+test: deps ## Install what the tests need, then run every test.
 	$(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: race

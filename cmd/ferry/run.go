@@ -23,6 +23,7 @@ import (
 	"github.com/ferrycd/ferry/reconciler/ingress"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/stages/renderer"
 )
 
 type runFlags struct {
@@ -34,6 +35,8 @@ type runFlags struct {
 	listen       string
 	poll         time.Duration
 	timeout      time.Duration
+	render       renderer.Options
+	gateWait     time.Duration
 	server       ingress.ServerOptions
 	verbose      int
 	logFormat    string
@@ -84,6 +87,10 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the HTTP endpoints")
 	fs.DurationVar(&f.poll, "poll-interval", 30*time.Second, "how often to ask the remote for its refs")
 	fs.DurationVar(&f.timeout, "timeout", reconciler.DefaultTimeout, "timeout of every wait without one of its own")
+	fs.DurationVar(&f.render.Timeout, "render-timeout", renderer.DefaultTimeout, "time limit of rendering one chart; a chart over it fails its run")
+	fs.Int64Var(&f.render.MaxOutput, "render-max-output", renderer.DefaultMaxOutput, "size limit in bytes of one chart's manifests")
+	fs.Int64Var(&f.render.MaxMemory, "render-max-memory", renderer.DefaultMaxMemory, "memory limit in bytes of the process rendering a chart")
+	fs.DurationVar(&f.gateWait, "gate-wait", reconciler.DefaultGateWait, "how long a pass waits for quality gates; slower gates are asked again in a later pass")
 	fs.StringVar(&f.server.ReportTokenFile, "report-token-file", "", "file holding the bearer token of /api/v1/reports")
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
@@ -115,7 +122,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	defer cleanup()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: metrics.New(reg)}
+	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: metrics.New(reg), Render: f.render, GateWait: f.gateWait}
 	if f.prom.URL != "" {
 		q, err := evaluator.NewPrometheus(f.prom)
 		if err != nil {
