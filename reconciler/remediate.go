@@ -47,13 +47,13 @@ func (p *pass) remediating(stage, svc string) *status.Problem {
 }
 
 // remediate advances every open problem.
-func (p *pass) remediate(ctx context.Context) error {
+func (p *pass) remediate(context.Context) error {
 	for _, pr := range p.st.Problems {
 		if pr.Status != status.ProblemOpen {
 			continue
 		}
 		for range maxStepsPerSlot {
-			more, err := p.remediateStep(ctx, pr)
+			more, err := p.remediateStep(pr)
 			if err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func (p *pass) remediate(ctx context.Context) error {
 
 // remediateStep moves a problem one step; more is true when another step
 // may follow at once.
-func (p *pass) remediateStep(ctx context.Context, pr *status.Problem) (bool, error) {
+func (p *pass) remediateStep(pr *status.Problem) (bool, error) {
 	proj, err := p.projects.At(gitstore.NewHash(pr.Candidate))
 	if err != nil {
 		p.endProblem(pr, status.ProblemEscalated, "the remediation file cannot be read: "+firstLine(err))
@@ -86,7 +86,7 @@ func (p *pass) remediateStep(ctx context.Context, pr *status.Problem) (bool, err
 	if cur == nil {
 		return p.startAction(pr, proj)
 	}
-	return p.checkAction(ctx, pr, cur, proj)
+	return p.checkAction(pr, cur, proj)
 }
 
 // startAction commits the next action of the remediation file, or ends
@@ -178,7 +178,7 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 // checkAction waits for the action to be deployed and its delay, then
 // evaluates the stage's SLO over the time since: pass closes the problem,
 // fail moves to the next action.
-func (p *pass) checkAction(ctx context.Context, pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (bool, error) {
+func (p *pass) checkAction(pr *status.Problem, pa *status.ProblemAction, proj *stages.Project) (bool, error) {
 	switch pa.Waiting {
 	case status.WaitReport:
 		if r := p.takeReport(func(r *status.Report) bool {

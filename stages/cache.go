@@ -104,7 +104,7 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 			cand.Services = cand.Project.Candidates(changed)
 		}
 		out = append(out, cand)
-		return nil
+		return nil //nolint:nilerr // an invalid commit is a candidate with its reason, not a failed walk
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read main's history: %w", err)
