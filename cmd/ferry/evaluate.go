@@ -401,7 +401,11 @@ func (f *evaluateFlags) loadRecord(ctx context.Context) (*evaluator.Record, erro
 		return nil, err
 	}
 	defer cleanup()
-	note, err := s.Note(snap.Get(s.NotesRef()), gitstore.NewHash(f.replay))
+	commit, err := resolveCommit(s, snap, f.replay)
+	if err != nil {
+		return nil, fmt.Errorf("--replay: %w", err)
+	}
+	note, err := s.Note(snap.Get(s.NotesRef()), commit)
 	if err != nil {
 		return nil, fmt.Errorf("--replay %s: %w", f.replay, err)
 	}

@@ -120,9 +120,11 @@ func TestEvaluateLiveRecordAndReplay(t *testing.T) {
 	if v := gittest.Git(t, bare, "log", "-1", "--format=%(trailers:key=Ferry-Verdict,valueonly)", "ferry/status"); v != "pass 100" {
 		t.Errorf("Ferry-Verdict = %q", v)
 	}
-	rp := ferry(t, "", "evaluate", "--replay", mainSHA, "--repo", url)
-	if rp.code != 0 || !strings.Contains(rp.stderr, "matches the record: pass 100") {
-		t.Errorf("replay by commit: exit %d\n%s%s", rp.code, rp.stdout, rp.stderr)
+	for _, commit := range []string{mainSHA, mainSHA[:8]} {
+		rp := ferry(t, "", "evaluate", "--replay", commit, "--repo", url)
+		if rp.code != 0 || !strings.Contains(rp.stderr, "matches the record: pass 100") {
+			t.Errorf("replay by commit %s: exit %d\n%s%s", commit, rp.code, rp.stdout, rp.stderr)
+		}
 	}
 
 	// The second evaluation compares with the first from the ledger.
