@@ -15,6 +15,7 @@ import (
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/ingress"
+	"github.com/ferrycd/ferry/status"
 )
 
 // hungQuerier is a Prometheus that accepts queries and never answers.
@@ -147,36 +148,44 @@ func TestHostileCommitsAreContained(t *testing.T) {
 		t.Errorf("orders' run must fail with the render's reason:\n%s", runs)
 	}
 
-	// An alias bomb, then a trigger cycle: the project stalls, naming the
-	// file and line, and nothing is delivered from those commits.
-	for _, bad := range []struct{ file, content, want string }{
-		{"services/orders/values.yaml", bomb, "services/orders/values.yaml:"},
-		{"shipyard.yaml", strings.Replace(w.git("show", "main:shipyard.yaml"), "- event: dev.delivery.finished",
-			"- event: dev.delivery.finished\n            - event: staging.delivery.finished", 1), "shipyard.yaml:"},
-	} {
-		gittest.CommitFiles(t, w.dir, "main", "hostile "+bad.file, gittest.Files{bad.file: gittest.Text(bad.content)})
-		w.settle(time.Hour)
-		if md := w.git("show", "ferry/status:STATUS.md"); !strings.Contains(md, "Stalled (InvalidProject)") || !strings.Contains(md, bad.want) {
-			t.Errorf("STATUS.md after a hostile %s:\n%s", bad.file, md)
-		}
-		var before *string // the file as it was, or nothing
-		if old, err := gittest.TryGit(w.dir, "show", "main~1:"+bad.file); err == nil {
-			before = gittest.Text(old + "\n")
-		}
-		gittest.CommitFiles(t, w.dir, "main", "repair "+bad.file, gittest.Files{bad.file: before})
+	// An alias bomb in orders' values: orders is invalid and stalls, naming
+	// the file; carts, bumped in the same commit, is delivered.
+	gittest.CommitFiles(t, w.dir, "main", "bomb", gittest.Files{
+		"services/orders/values.yaml": gittest.Text(bomb),
+		"services/carts/pin.yaml":     gittest.Text("image: carts:0.11.3\n"),
+	})
+	w.settle(time.Hour)
+	if img := w.image("production"); img != "carts:0.11.3" {
+		t.Errorf("carts in production: %q, want carts:0.11.3 next to orders' alias bomb", img)
 	}
+	ss, _ := w.summary().Service("dev", "orders")
+	if len(ss.Conditions) < 2 || ss.Conditions[1].Reason != status.ReasonInvalidProject || !strings.Contains(ss.Conditions[1].Message, "services/orders/values.yaml:") {
+		t.Errorf("status.json must show orders stalled on its values file: %+v", ss.Conditions)
+	}
+	gittest.CommitFiles(t, w.dir, "main", "repair the values", gittest.Files{"services/orders/values.yaml": nil})
+
+	// A trigger cycle in the shipyard: the project stalls, naming the
+	// file and line, and nothing is delivered from that commit.
+	cycle := strings.Replace(w.git("show", "main:shipyard.yaml"), "- event: dev.delivery.finished",
+		"- event: dev.delivery.finished\n            - event: staging.delivery.finished", 1)
+	gittest.CommitFiles(t, w.dir, "main", "cycle", gittest.Files{"shipyard.yaml": gittest.Text(cycle)})
+	w.settle(time.Hour)
+	if md := w.git("show", "ferry/status:STATUS.md"); !strings.Contains(md, "Stalled (InvalidProject)") || !strings.Contains(md, "shipyard.yaml:") {
+		t.Errorf("STATUS.md after a trigger cycle:\n%s", md)
+	}
+	gittest.CommitFiles(t, w.dir, "main", "repair the shipyard", gittest.Files{"shipyard.yaml": gittest.Text(w.git("show", "main~1:shipyard.yaml") + "\n")})
 
 	// The repair: orders' chart renders again and both services move.
 	gittest.CommitFiles(t, w.dir, "main", "repair", gittest.Files{
 		"services/orders/chart/templates/endless.yaml": nil,
 		"services/orders/pin.yaml":                     gittest.Text("image: orders:1.0.1\n"),
-		"services/carts/pin.yaml":                      gittest.Text("image: carts:0.11.3\n"),
+		"services/carts/pin.yaml":                      gittest.Text("image: carts:0.11.4\n"),
 	})
 	w.settle(time.Hour)
 	if img := w.serviceImage("production", "orders"); img != "orders:1.0.1" {
 		t.Errorf("orders in production after the repair: %q", img)
 	}
-	if img := w.image("production"); img != "carts:0.11.3" {
+	if img := w.image("production"); img != "carts:0.11.4" {
 		t.Errorf("carts in production after the repair: %q", img)
 	}
 	if c := w.summary().Conditions; c[0].Status != "True" {

@@ -40,11 +40,10 @@ type pass struct {
 	consumed map[string]bool
 	// notes are the notifications to send once the push succeeded, and
 	// deployed the stages of the deployments it made.
-	notes     []notify.Notification
-	deployed  []string
-	evaluated [][2]string // stage, result
-	// holdAuthors are who asked for each hold, by file.
-	holdAuthors map[string]string
+	notes       []notify.Notification
+	deployed    []string
+	evaluated   [][2]string       // stage, result
+	holdAuthors map[string]string // who asked for each hold, by file
 }
 
 // deps are what a pass may use besides its inputs.

@@ -68,6 +68,7 @@ func (p *pass) summaryInput() status.Input {
 		return in
 	}
 	in.Project, in.Stages, in.Services = proj.Name, proj.Shipyard.StageNames(), slices.Sorted(maps.Keys(proj.Services))
+	in.Invalid = proj.Invalid
 	in.StageHolds, in.ServiceHolds = map[string]*status.Hold{}, map[string]*status.Hold{}
 	for _, h := range proj.HoldsInForce(p.in.now) {
 		hold := &status.Hold{Reason: h.Reason, By: h.By, Until: h.UntilTime(), File: h.File, Remediation: h.Remediation}

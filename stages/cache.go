@@ -60,7 +60,7 @@ func (c *Cache) At(commit gitstore.Hash) (*Project, error) {
 }
 
 func loadAt(files Files) (*Project, error) {
-	p, diags := Load(files)
+	p, diags := LoadIsolated(files)
 	if p == nil {
 		return nil, diags.Errors()
 	}
@@ -68,12 +68,14 @@ func loadAt(files Files) (*Project, error) {
 }
 
 // Candidate is a main commit and the services it is a candidate for; Err
-// says why its project cannot be read (then it has no services).
+// says why its project cannot be read (then it has no services), Invalid
+// why services it changed cannot be delivered from it.
 type Candidate struct {
 	Commit   gitstore.Hash
 	Project  *Project
 	Services []string
 	Err      error
+	Invalid  map[string]error
 }
 
 // MaxCandidates bounds the main commits one call of [Cache.Candidates]
@@ -95,13 +97,21 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 		switch {
 		case cand.Err != nil:
 		case last.IsZero():
-			cand.Services = sortedKeys(cand.Project.Services)
+			cand.Services, cand.Invalid = sortedKeys(cand.Project.Services), cand.Project.Invalid
 		default:
 			changed, err := c.rd.ChangedPaths(commit.FirstParent(), commit.Hash)
 			if err != nil {
 				return fmt.Errorf("compare %s with its parent: %w", gitstore.ShortSHA(commit.Hash.String()), err)
 			}
 			cand.Services = cand.Project.Candidates(changed)
+			for _, f := range changed {
+				if err, ok := cand.Project.Invalid[serviceOf(f)]; ok {
+					if cand.Invalid == nil {
+						cand.Invalid = map[string]error{}
+					}
+					cand.Invalid[serviceOf(f)] = err
+				}
+			}
 		}
 		out = append(out, cand)
 		return nil //nolint:nilerr // an invalid commit is a candidate with its reason, not a failed walk

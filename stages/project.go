@@ -41,6 +41,10 @@ type Project struct {
 	// from whoever runs ferry, never from the repository.
 	RenderLimits renderer.Options
 
+	// Invalid are the services left out because their own files are
+	// invalid, with the reason (see LoadIsolated).
+	Invalid map[string]error
+
 	// sloText holds the SLO files as read, by path.
 	sloText map[string]string
 }

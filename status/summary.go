@@ -153,6 +153,9 @@ type Input struct {
 	ServiceHolds map[string]*Hold
 	// Stall is why the project cannot be delivered, if it cannot.
 	Stall *Stall
+	// Invalid are the services whose own files on main are invalid: they
+	// are not delivered from main until a commit fixes them.
+	Invalid map[string]error
 	// StagePrefix and ProposalPrefix name branches in actions
 	// (default "stage/" and "ferry/proposals/").
 	StagePrefix, ProposalPrefix string
@@ -212,6 +215,9 @@ func stageNames(b *Branch, in Input) []string {
 func serviceNames(b *Branch, in Input) []string {
 	set := map[string]bool{}
 	for _, s := range in.Services {
+		set[s] = true
+	}
+	for s := range in.Invalid {
 		set[s] = true
 	}
 	for _, s := range b.Slots {
@@ -275,7 +281,7 @@ func summarizeService(b *Branch, in Input, stage, svc string) ServiceSummary {
 	slot := b.Slots[SlotKey(stage, svc)]
 	if slot == nil {
 		ss.Conditions = []Condition{{Type: meta.ReadyCondition, Status: "True", Reason: ReasonSucceeded, Message: "nothing delivered yet"}}
-		return ss
+		return invalid(ss, in.Invalid[svc])
 	}
 	ss.Deployed = deployed(slot)
 	ss.Queued = len(slot.Queue)
@@ -295,6 +301,17 @@ func summarizeService(b *Branch, in Input, stage, svc string) ServiceSummary {
 		ss.LastGate = &GateSummary{Run: g.Run, Candidate: g.Candidate, Verdict: g.Result, Score: g.Score, At: g.At}
 	}
 	ss.Conditions = serviceConditions(ss)
+	return invalid(ss, in.Invalid[svc])
+}
+
+// invalid marks a service whose files on main are invalid stalled.
+func invalid(ss ServiceSummary, err error) ServiceSummary {
+	if err != nil {
+		ss.Conditions = []Condition{
+			{Type: meta.ReadyCondition, Status: "False", Reason: ReasonInvalidProject, Message: err.Error()},
+			{Type: meta.StalledCondition, Status: "True", Reason: ReasonInvalidProject, Message: err.Error()},
+		}
+	}
 	return ss
 }
 
