@@ -26,7 +26,7 @@ func (p *pass) enqueueCandidates(context.Context) error {
 			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", gitstore.ShortSHA(c.Commit.String()), firstLine(c.Err))
 		}
 		for svc, err := range c.Invalid {
-			p.progress(c.Commit.String(), fmt.Sprintf("%s is invalid here and not delivered: %v", svc, firstLine(err)))
+			p.record(nil, nil, "%s is invalid at %s; not delivered from it: %v", svc, gitstore.ShortSHA(c.Commit.String()), firstLine(err))
 		}
 		for _, svc := range c.Services {
 			p.enqueueCandidate(c.Project, c.Commit.String(), svc)

@@ -135,7 +135,7 @@ func inFlightText(ss ServiceSummary) string {
 
 func waitingText(ss ServiceSummary) string {
 	if c := ss.Conditions; len(c) > 0 && (c[0].Reason == ReasonCorruptStatus || c[0].Reason == ReasonInvalidProject) {
-		return "**stalled:** " + cellText(c[0].Message)
+		return "**Stalled (" + string(c[0].Reason) + "):** " + cellText(c[0].Message)
 	}
 	f := ss.InFlight
 	if f == nil || f.WaitingFor == "" {

@@ -133,7 +133,7 @@ func TestValidateBrokenProjectListsEveryError(t *testing.T) {
 	}
 	for _, want := range []string{
 		"holds/qa.yaml:1:1: no stage \"qa\" in shipyard.yaml",
-		"services/carts-db/pin.yaml:1:1: invalid YAML: did not find expected ',' or ']'",
+		"services/carts-db/pin.yaml:2:1: invalid YAML: did not find expected ',' or ']'",
 		"services/carts/slo.yaml:3:10: objectives[0].sli: sli \"nope\" is not defined in sli.yaml, services/carts/sli.yaml or services/carts/stages/<stage>/sli.yaml (for stage dev, staging, production)",
 		"services/carts/stages/staging/slo.yaml:4:24: objectives[0].pass[0].criteria[0]: invalid criteria string \"<=fast\"",
 	} {
