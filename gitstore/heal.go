@@ -40,11 +40,15 @@ func (s *Store) rebuild() error {
 	if err := s.initMirror(dir); err != nil {
 		return err
 	}
-	s.loose, s.rebuilt = 0, true
+	s.loose, s.rebuilt, s.verified = 0, true, nil
 	// What is left behind is garbage; Open removes it should this fail.
 	_ = os.RemoveAll(dir + asideSuffix)
 	return nil
 }
+
+// maxVerified bounds the tips a Store remembers as read; it starts over
+// when full.
+const maxVerified = 10000
 
 // asideSuffix names the directory a damaged mirror is moved to while it is
 // replaced.
@@ -58,12 +62,13 @@ func (s *Store) checkTips(local Snapshot) error {
 	if err := s.objs.damaged; err != nil {
 		return err
 	}
-	seen := map[Hash]bool{}
+	if s.verified == nil || len(s.verified) > maxVerified {
+		s.verified = map[Hash]bool{}
+	}
 	for name, h := range local.Refs {
-		if seen[h] {
+		if s.verified[h] {
 			continue
 		}
-		seen[h] = true
 		obj, err := s.st.EncodedObject(plumbing.AnyObject, h)
 		if err == nil {
 			_, err = materialize(obj)
@@ -71,6 +76,7 @@ func (s *Store) checkTips(local Snapshot) error {
 		if err != nil {
 			return fmt.Errorf("read %s at %s: %w", name, short(h), mustHave(err))
 		}
+		s.verified[h] = true
 	}
 	return nil
 }

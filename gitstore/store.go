@@ -51,6 +51,9 @@ type Store struct {
 	// rebuilt reports that the mirror was rebuilt and no fetch has filled
 	// it since; the fetch that does says so.
 	rebuilt bool
+	// verified are the ref tips checkTips read whole since the mirror was
+	// built: a tip is read once, not on every fetch.
+	verified map[Hash]bool
 }
 
 // Open opens the mirror in opts.Dir, creating it if needed, and takes an
