@@ -34,23 +34,27 @@ type job struct {
 }
 
 // Evaluate returns the record of the evaluation named key, starting it
-// with e and req the first time, and waiting for it until wait is done.
-// ok is false while it still runs; call again with the same key later.
-// A record is handed out once.
-func (b *Background) Evaluate(key string, e *Evaluator, req Request, wait <-chan struct{}) (rec *Record, ok bool) {
-	j := b.start(key, e, req)
+// with e and the request build returns the first time (build is not
+// called while the evaluation runs), and waiting for it until wait is
+// done. ok is false while it still runs; call again with the same key
+// later. A record is handed out once.
+func (b *Background) Evaluate(key string, e *Evaluator, build func() (Request, error), wait <-chan struct{}) (rec *Record, ok bool, err error) {
+	j, err := b.start(key, e, build)
+	if err != nil {
+		return nil, false, err
+	}
 	select {
 	case <-j.done:
 	case <-wait:
-		return nil, false
+		return nil, false, nil
 	}
 	b.mu.Lock()
 	delete(b.jobs, key)
 	b.mu.Unlock()
-	return j.rec, true
+	return j.rec, true, nil
 }
 
-func (b *Background) start(key string, e *Evaluator, req Request) *job {
+func (b *Background) start(key string, e *Evaluator, build func() (Request, error)) (*job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	timeout := b.Timeout
@@ -66,7 +70,11 @@ func (b *Background) start(key string, e *Evaluator, req Request) *job {
 		}
 	}
 	if j, ok := b.jobs[key]; ok {
-		return j
+		return j, nil
+	}
+	req, err := build()
+	if err != nil {
+		return nil, err
 	}
 	j := &job{done: make(chan struct{}), started: time.Now()}
 	b.jobs[key] = j
@@ -79,5 +87,5 @@ func (b *Background) start(key string, e *Evaluator, req Request) *job {
 			b.Done()
 		}
 	}()
-	return j
+	return j, nil
 }

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -74,13 +75,8 @@ func (p *pass) evaluate(slot *status.Slot, run *status.Run, proj *stages.Project
 	case rec == nil:
 		return done(stages.ResultPass, "no SLO: the gate passes with score 0 (Keptn's rule)"), nil
 	}
-	rec.Commit, rec.Candidate, rec.Run = run.StageCommit, run.Candidate, run.ID
-	if rec.Commit == "" {
-		rec.Commit = run.Candidate
-	}
-	rec.ID = evaluator.NewID(p.in.now, run.ID)
-	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
-		return taskOutcome{}, fmt.Errorf("record the evaluation: %w", err)
+	if err := p.keep(rec, cmp.Or(run.StageCommit, run.Candidate), run.Candidate, run.ID, run.ID); err != nil {
+		return taskOutcome{}, err
 	}
 	p.evaluated = append(p.evaluated, [2]string{slot.Stage, rec.Result})
 	score := rec.Score
@@ -105,15 +101,26 @@ func (p *pass) gate(proj *stages.Project, stage, svc, candidate string, w evalua
 	if err != nil || !hasSLO {
 		return nil, false, err
 	}
-	records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, svc, 0)
+	build := func() (evaluator.Request, error) { // once, when the evaluation starts
+		records, err := evaluator.History(p.batch.Reader, p.batch.Tip(p.statusRef), stage, svc, 0)
+		req.History = evaluator.AsPrevious(records)
+		return req, err
+	}
+	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
+	rec, ok, err := p.gates.Evaluate(key+" "+w.End.String(), e, build, p.gateWait)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the evaluation history: %w", err)
-	}
-	req.History = evaluator.AsPrevious(records)
-	e := &evaluator.Evaluator{Querier: p.opts.Querier, Now: func() time.Time { return p.in.now }}
-	rec, ok := p.gates.Evaluate(key+" "+w.End.String(), e, req, p.gateWait)
-	if !ok {
+	} else if !ok {
 		p.wake(p.in.now.Add(time.Second))
 	}
 	return rec, !ok, nil
+}
+
+// keep stamps a gate's record with what it judged and appends it to the ledger.
+func (p *pass) keep(rec *evaluator.Record, commit, candidate, run, id string) error {
+	rec.Commit, rec.Candidate, rec.Run, rec.ID = commit, candidate, run, evaluator.NewID(p.in.now, id)
+	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
+		return fmt.Errorf("record the evaluation: %w", err)
+	}
+	return nil
 }

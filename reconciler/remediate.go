@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
@@ -241,15 +242,7 @@ func (p *pass) evaluateProblem(pr *status.Problem, pa *status.ProblemAction, pro
 	if rec == nil {
 		return &evaluator.Record{Result: stages.ResultPass, Message: "no SLO"}, nil
 	}
-	rec.Commit, rec.Candidate, rec.Run = pa.Commit, pr.Candidate, pr.ID
-	if rec.Commit == "" {
-		rec.Commit = p.batch.Tip(p.store.StageRef(pr.Stage)).String()
-	}
-	rec.ID = evaluator.NewID(p.in.now, id)
-	if err := evaluator.Append(p.batch, p.statusRef, rec); err != nil {
-		return nil, err
-	}
-	return rec, nil
+	return rec, p.keep(rec, cmp.Or(pa.Commit, p.batch.Tip(p.store.StageRef(pr.Stage)).String()), pr.Candidate, pr.ID, id)
 }
 
 func (p *pass) endProblem(pr *status.Problem, state status.ProblemState, msg string) {

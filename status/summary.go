@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fluxcd/pkg/apis/meta"
+
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // Summary is status.json: what runs where, what is in flight and what it
@@ -432,13 +434,10 @@ func holdAction(r *Run, slot *Slot, in Input) string {
 }
 
 func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
 	if sha == "" {
 		return "its commit"
 	}
-	return sha
+	return gitstore.ShortSHA(sha)
 }
 
 // Service returns a service's summary in a stage.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -127,7 +128,7 @@ func printSlot(w io.Writer, slot *status.Slot, sum *status.ServiceSummary) error
 	row("Stage", slot.Stage)
 	row("Service", slot.Service)
 	if d := slot.Deployed; d != nil {
-		v := fmt.Sprintf("%s since %s (stage commit %s)", version(d.Pin, d.Candidate), timeCell(d.Since), dash(shortSHA(d.StageCommit)))
+		v := fmt.Sprintf("%s since %s (stage commit %s)", version(d.Pin, d.Candidate), timeCell(d.Since), dash(gitstore.ShortSHA(d.StageCommit)))
 		if d.Verdict != "" {
 			v += ", verdict " + d.Verdict + scoreSuffix(d.Score)
 		}
@@ -170,7 +171,7 @@ func printSlot(w io.Writer, slot *status.Slot, sum *status.ServiceSummary) error
 		row("Previous", releaseText(slot.Previous))
 	}
 	if g := slot.Gate; g != nil {
-		row("Last gate", fmt.Sprintf("%s %.4g for %s in %s at %s", g.Result, g.Score, shortSHA(g.Candidate), g.Run, timeCell(g.At)))
+		row("Last gate", fmt.Sprintf("%s %.4g for %s in %s at %s", g.Result, g.Score, gitstore.ShortSHA(g.Candidate), g.Run, timeCell(g.At)))
 	}
 	if sum != nil {
 		for _, p := range sum.Problems {
@@ -214,7 +215,7 @@ func releaseText(r *status.Release) string {
 	if r == nil {
 		return "-"
 	}
-	t := fmt.Sprintf("%s at %s (stage commit %s)", version(r.Pin, r.Candidate), timeCell(r.At), shortSHA(r.StageCommit))
+	t := fmt.Sprintf("%s at %s (stage commit %s)", version(r.Pin, r.Candidate), timeCell(r.At), gitstore.ShortSHA(r.StageCommit))
 	if r.Verdict != "" {
 		t += ", verdict " + r.Verdict + scoreSuffix(r.Score)
 	}
@@ -224,9 +225,9 @@ func releaseText(r *status.Release) string {
 // version is a candidate's pins and its main commit.
 func version(pin, candidate string) string {
 	if pin != "" {
-		return pin + " from " + shortSHA(candidate)
+		return pin + " from " + gitstore.ShortSHA(candidate)
 	}
-	return shortSHA(candidate)
+	return gitstore.ShortSHA(candidate)
 }
 
 func scoreSuffix(s *float64) string {
@@ -328,7 +329,7 @@ func printProblem(w io.Writer, p *status.Problem) error {
 		case a.Result == "":
 			result = "in flight"
 		}
-		_, _ = fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", a.Index+1, a.Action, dash(a.Change), dash(shortSHA(a.Commit)), timeCell(a.Started), result)
+		_, _ = fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", a.Index+1, a.Action, dash(a.Change), dash(gitstore.ShortSHA(a.Commit)), timeCell(a.Started), result)
 	}
 	return tw.Flush()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -203,7 +204,7 @@ func deployedCell(ss status.ServiceSummary) string {
 	}
 	v := d.Pin
 	if v == "" {
-		v = shortSHA(d.Candidate)
+		v = gitstore.ShortSHA(d.Candidate)
 	}
 	if d.RolledBack {
 		v += " (rolled back)"
@@ -232,7 +233,7 @@ func inFlightCell(ss status.ServiceSummary) string {
 	}
 	v := f.Pin
 	if v == "" {
-		v = shortSHA(f.Candidate)
+		v = gitstore.ShortSHA(f.Candidate)
 	}
 	what := f.Task
 	if f.Phase == status.PhaseHeld || f.Phase == status.PhaseQueued || what == "" {
@@ -291,13 +292,6 @@ func lastCell(ss status.ServiceSummary) string {
 		v += " (" + l.RolledBack + ")"
 	}
 	return v
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }
 
 func dash(s string) string {
