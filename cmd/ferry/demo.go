@@ -1,11 +1,8 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
-	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/internal/demo"
 )
 
@@ -38,7 +35,6 @@ not a terminal.`,
 			}
 			opts.Out = cmd.OutOrStdout()
 			opts.Color = demo.UseColor(opts.Out, noColor)
-			opts.PrintRecord = func(w io.Writer, r *evaluator.Record) error { return printRecord(w, outputHuman, r) }
 			if err := demo.Run(cmd.Context(), opts); err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}

@@ -65,8 +65,8 @@ Exit status: 0 pass (and warning, unless --fail-on-warning), 1 fail,
 2 could not evaluate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.output != outputHuman && f.output != outputJSON {
-				return usageError("-o must be %s or %s", outputHuman, outputJSON)
+			if f.output != outputHuman && f.output != outputJSON && f.output != outputYAML {
+				return usageError("-o %q: must be one of %s, %s, %s", f.output, outputHuman, outputJSON, outputYAML)
 			}
 			rec, err := f.evaluate(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
@@ -100,7 +100,7 @@ Exit status: 0 pass (and warning, unless --fail-on-warning), 1 fail,
 	fs.StringVar(&f.valuesFile, "values", "", "SLI values file (offline)")
 	fs.StringVar(&f.historyFile, "history", "", "earlier records, newest first, JSON or YAML list (offline)")
 	fs.StringVar(&f.replay, "replay", "", "record file or commit to replay")
-	fs.StringVarP(&f.output, "output", "o", outputHuman, "output format: human or json")
+	fs.StringVarP(&f.output, "output", "o", outputHuman, "output format: human, json or yaml")
 	fs.BoolVar(&f.failOnWarning, "fail-on-warning", false, "exit 1 on a warning verdict")
 	f.repo.bind(fs)
 	return cmd
@@ -412,15 +412,15 @@ func (f *evaluateFlags) loadRecord(ctx context.Context) (*evaluator.Record, erro
 	return evaluator.ParseRecord(note)
 }
 
-// printRecord writes the record as JSON, or as a table of objectives.
+// printRecord writes the record as JSON or YAML, or as a table of
+// objectives.
 func printRecord(w io.Writer, output string, r *evaluator.Record) error {
-	if output == outputJSON {
-		data, err := r.Marshal()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(data)
+	if output == outputHuman {
+		return r.WriteTable(w)
+	}
+	data, err := r.Marshal()
+	if err != nil {
 		return err
 	}
-	return r.WriteTable(w)
+	return printJSONBytes(w, output, data)
 }

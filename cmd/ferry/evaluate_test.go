@@ -55,6 +55,10 @@ func TestEvaluateOffline(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec.Result != "warning" || rec.Score != 50 {
 		t.Errorf("-o json: %v %+v\n%s", err, rec, r.stdout)
 	}
+	y := ferry(t, dir, "evaluate", "--slo", "slo.yaml", "--values", "values.yaml", "--history", "history.yaml", "-o", "yaml")
+	if y.code != 0 || !strings.Contains(y.stdout, "result: warning\n") || !strings.Contains(y.stdout, "score: 50\n") {
+		t.Errorf("-o yaml: exit %d\n%s%s", y.code, y.stdout, y.stderr)
+	}
 	write(t, filepath.Join(dir, "rec.json"), r.stdout)
 	rp := ferry(t, dir, "evaluate", "--replay", "rec.json")
 	if rp.code != 0 || !strings.Contains(rp.stderr, "matches the record: warning 50") {

@@ -99,11 +99,8 @@ func (w *world) narrateGate(stage, svc string, rec *evaluator.Record) {
 		style = "bad"
 	}
 	w.n.say(style, "quality gate for %s in %s: %s, score %s", svc, stage, rec.Result, evaluator.FormatScore(rec.Score))
-	if w.printRecord == nil {
-		return
-	}
 	var table strings.Builder
-	_ = w.printRecord(&table, rec)
+	_ = rec.WriteTable(&table)
 	for _, line := range strings.Split(strings.TrimRight(table.String(), "\n"), "\n") {
 		w.n.say("dim", "    %s", line)
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-
-	"github.com/ferrycd/ferry/evaluator"
 )
 
 // DefaultSpeed plays the story in real time: about 45 seconds.
@@ -28,10 +26,6 @@ type Options struct {
 	Out io.Writer
 	// Color wraps narration lines in ANSI colours (see UseColor).
 	Color bool
-	// PrintRecord writes a quality-gate record as a table; each of its
-	// lines is narrated under the gate's verdict. Nil narrates the verdict
-	// alone.
-	PrintRecord func(w io.Writer, r *evaluator.Record) error
 }
 
 // Validate fills defaults and reports every invalid option.

@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer func() { _ = ferry.Close() }()
 
 	w := &world{
-		repo: repo, workloads: workloads, n: n, prom: prom, hooks: hooks, printRecord: opts.PrintRecord,
+		repo: repo, workloads: workloads, n: n, prom: prom, hooks: hooks,
 		seen: map[string]string{}, ledger: map[string]bool{},
 	}
 	if w.view, err = gitstore.Open(gitstore.Options{URL: repo, Dir: filepath.Join(ws, "agent")}); err != nil {

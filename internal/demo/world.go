@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler/ingress"
@@ -27,13 +25,12 @@ var cartsImage = regexp.MustCompile(`carts:([0-9.]+)`)
 // world watches the repository for the story: the agent's view, the
 // narration of commits and gates, the alerts.
 type world struct {
-	repo        string
-	view        *gitstore.Store
-	workloads   map[string]*Workload
-	n           *narrator
-	prom        *promserver.Server
-	hooks       string
-	printRecord func(io.Writer, *evaluator.Record) error
+	repo      string
+	view      *gitstore.Store
+	workloads map[string]*Workload
+	n         *narrator
+	prom      *promserver.Server
+	hooks     string
 
 	mu     sync.Mutex
 	snap   gitstore.Snapshot
