@@ -167,7 +167,10 @@ func readSecret(file string) (string, error) {
 func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
-	v, _, _, err := p.api.Query(ctx, query, at, promv1.WithTimeout(p.opts.Timeout))
+	// The timeout is ours alone: told the same timeout, Prometheus could
+	// give up first and answer a bare 503. When we give up, the closed
+	// connection cancels the query on the server.
+	v, _, _, err := p.api.Query(ctx, query, at)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return 0, fmt.Errorf("timed out after %s", p.opts.Timeout)
