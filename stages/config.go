@@ -21,6 +21,10 @@ const (
 // Config is ferry.yaml, the optional project settings at the top of main.
 // None of it is needed to read a Keptn project.
 type Config struct {
+	// Project names the project: $PROJECT in SLI queries, the stage
+	// namespaces (<project>-<stage>) and alert labels. Default: the
+	// shipyard's metadata.name, as in Keptn.
+	Project string `yaml:"project" json:"project,omitempty"`
 	// StageBranchPrefix prefixes the stage branches. Default "stage/".
 	StageBranchPrefix string `yaml:"stageBranchPrefix" json:"stageBranchPrefix,omitempty"`
 	// Settle is how long a deployment waits when nothing reports that it
@@ -32,6 +36,30 @@ type Config struct {
 	Alerts AlertConfig `yaml:"alerts" json:"alerts,omitempty"`
 	// Remediation holds remediation settings.
 	Remediation RemediationConfig `yaml:"remediation" json:"remediation,omitempty"`
+	// Services holds per-service settings, by service name.
+	Services map[string]ServiceConfig `yaml:"services" json:"services,omitempty"`
+	// Subscriptions name who is told, with a CloudEvent in Keptn's format,
+	// when a run reaches a task ferry does not run itself.
+	Subscriptions []Subscription `yaml:"subscriptions" json:"subscriptions,omitempty"`
+}
+
+// ServiceConfig holds the settings of one service.
+type ServiceConfig struct {
+	// Sequence is the sequence a candidate of the service starts, in the
+	// first stage, unless its commit names another with a Ferry-Sequence
+	// trailer. Default: the first stage's first sequence.
+	Sequence string `yaml:"sequence" json:"sequence,omitempty"`
+}
+
+// Subscription sends the .triggered CloudEvent of the tasks it names to a
+// URL, as Keptn's uniform subscriptions did.
+type Subscription struct {
+	// Tasks are the task names (test, or any external task).
+	Tasks []string `yaml:"tasks" json:"tasks"`
+	// URL receives the events (HTTP POST, CloudEvents structured mode).
+	URL string `yaml:"url" json:"url"`
+	// Stages, when set, limits the subscription to these stages.
+	Stages []string `yaml:"stages" json:"stages,omitempty"`
 }
 
 // StageConfig holds the settings of one stage.
@@ -39,6 +67,9 @@ type StageConfig struct {
 	// Concurrency is "queue" (every candidate, in order; the default) or
 	// "latest" (newer candidates supersede waiting ones).
 	Concurrency string `yaml:"concurrency" json:"concurrency,omitempty"`
+	// Namespace is the namespace the stage's manifests are placed in.
+	// Default <project>-<stage>.
+	Namespace string `yaml:"namespace" json:"namespace,omitempty"`
 }
 
 // AlertConfig names the alert labels that carry the service, the stage
@@ -51,6 +82,10 @@ type AlertConfig struct {
 	Window string `yaml:"window" json:"window,omitempty"`
 	// For is how long a violation lasts before an alert fires. Default 1m.
 	For string `yaml:"for" json:"for,omitempty"`
+	// PrometheusOperator says the clusters run the Prometheus Operator:
+	// the generated alerts.yaml (a PrometheusRule) is then listed in the
+	// stage branch's kustomization, so the agent applies it.
+	PrometheusOperator bool `yaml:"prometheusOperator" json:"prometheusOperator,omitempty"`
 }
 
 // RemediationConfig holds remediation settings.
@@ -111,6 +146,11 @@ func setDefault(s *string, def string) {
 }
 
 func (c *Config) validate(d *yamlfile.Doc) {
+	if c.Project != "" {
+		if why := checkName(c.Project, 0); why != "" {
+			d.Errorf("project", "project name %s", why)
+		}
+	}
 	if c.StageBranchPrefix != "" && (strings.HasPrefix(c.StageBranchPrefix, "/") || strings.Contains(c.StageBranchPrefix, "..") || strings.ContainsAny(c.StageBranchPrefix, " ~^:?*[\\")) {
 		d.Errorf("stageBranchPrefix", "%q is not a valid branch name prefix", c.StageBranchPrefix)
 	}
@@ -143,6 +183,15 @@ func (c *Config) validate(d *yamlfile.Doc) {
 func (c *Config) SettleTime() time.Duration {
 	d, _ := parseDuration(c.Settle)
 	return d
+}
+
+// Namespace returns the namespace a stage's manifests are placed in:
+// the stage's namespace setting, else <project>-<stage> (Keptn's).
+func (c *Config) Namespace(project, stage string) string {
+	if st, ok := c.Stages[stage]; ok && st.Namespace != "" {
+		return st.Namespace
+	}
+	return project + "-" + stage
 }
 
 // Concurrency returns the concurrency policy of a stage.

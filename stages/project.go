@@ -111,7 +111,10 @@ func Load(files Files) (*Project, yamlfile.Diagnostics) {
 	p := &Project{Holds: map[string]*Hold{}, Services: map[string]*Service{}, sloText: sloTexts(l.files)}
 	p.Config = l.config()
 	p.Shipyard = l.shipyard()
-	if p.Shipyard != nil {
+	switch {
+	case p.Config != nil && p.Config.Project != "":
+		p.Name = p.Config.Project
+	case p.Shipyard != nil:
 		p.Name = p.Shipyard.Metadata.Name
 	}
 	if data, ok := l.files[ProjectSLI]; ok {

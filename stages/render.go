@@ -73,7 +73,7 @@ func merge(dst, src map[string]any) {
 
 // Namespace is the namespace a stage renders into, as Keptn named it:
 // <project>-<stage>.
-func (p *Project) Namespace(stage string) string { return p.Name + "-" + stage }
+func (p *Project) Namespace(stage string) string { return p.Config.Namespace(p.Name, stage) }
 
 // Render renders a service's chart for a stage with the Helm SDK, offline:
 // no cluster, no network, lookup returns nothing. The output is the
