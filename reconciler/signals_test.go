@@ -2,6 +2,7 @@ package reconciler_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,7 +29,13 @@ const (
 
 func (w *world) signal(h http.Handler, path, fixture, sha string, auth int) int {
 	w.t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "signals", fixture))
+	return w.signalFile(h, path, filepath.Join("testdata", "signals", fixture), sha, auth)
+}
+
+// signalFile posts a file (with {{SHA}} replaced) to an agent endpoint.
+func (w *world) signalFile(h http.Handler, path, file, sha string, auth int) int {
+	w.t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -112,5 +119,43 @@ func TestArgoCDSignals(t *testing.T) {
 	w.settle(time.Minute)
 	if runs := w.git("show", "ferry/status:runs/staging/carts.yaml"); !strings.Contains(runs, "result: fail") || !strings.Contains(runs, "Degraded") {
 		t.Errorf("a degraded application did not fail the run:\n%s", runs)
+	}
+}
+
+// A Kustomization's "Health check passed" (reason Progressing, as
+// kustomize-controller sends it) deploys its revision; the same event again,
+// or the next "Reconciliation finished", writes nothing: no report, no
+// note, nothing pushed by the pass it triggers.
+func TestRepeatedFluxEventsWriteNothing(t *testing.T) {
+	w := newWorld(t, "reports.txtar")
+	h := signalHandler(w)
+	w.settle(time.Minute)
+	dev := w.git("rev-parse", "stage/dev")
+	passed := filepath.Join("ingress", "testdata", "flux", "kustomization-health-check-passed.json")
+	if code := w.signalFile(h, "/hooks/flux", passed, dev, hmacAuth); code != http.StatusAccepted {
+		t.Fatalf("health check passed: %d", code)
+	}
+	w.settle(time.Minute)
+	if runs := w.git("show", "ferry/status:runs/dev/carts.yaml"); !strings.Contains(runs, "waiting: test") {
+		t.Fatalf("a passed health check did not complete the deployment:\n%s", runs)
+	}
+	if note := w.git("notes", "--ref=ferry", "show", dev); !strings.Contains(note, "applied flux Kustomization flux-system/sockshop-dev: Progressing: Health check passed") {
+		t.Errorf("the signal is not noted on the stage commit:\n%s", note)
+	}
+	refs := w.git("for-each-ref", "--format=%(refname) %(objectname)")
+	for _, again := range []string{passed, filepath.Join("ingress", "testdata", "flux", "kustomization-reconciliation-finished.json")} {
+		if code := w.signalFile(h, "/hooks/flux", again, dev, hmacAuth); code != http.StatusAccepted {
+			t.Fatalf("%s again: %d", filepath.Base(again), code)
+		}
+		res, err := w.rec.Pass(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Pushed {
+			t.Errorf("after %s again, the pass pushed", filepath.Base(again))
+		}
+		if now := w.git("for-each-ref", "--format=%(refname) %(objectname)"); now != refs {
+			t.Errorf("after %s again, refs moved:\n%s\nwas:\n%s", filepath.Base(again), now, refs)
+		}
 	}
 }

@@ -25,9 +25,11 @@ func Record(ctx context.Context, store *gitstore.Store, rep *Report, now time.Ti
 // received at now, in one commit (one push), before the sender is told
 // they were recorded. Every report is validated first: one invalid report
 // refuses the request. The same report twice is one file, and a deployed
-// report that repeats one still kept (the same stage, service, commit,
-// health and message, received less than [ReportTTL] ago) is not written
-// again: a replayed deploy signal changes nothing.
+// report that says what the newest one still kept for its stage, service
+// and commit says (the same health, received less than [ReportTTL] ago) is
+// not written again, whatever its message: a replayed or repeated deploy
+// signal ("Reconciliation finished in 1.2s" after every pass of an agent)
+// changes nothing.
 func RecordAll(ctx context.Context, store *gitstore.Store, reps []*Report, now time.Time) error {
 	var errs []error
 	for i, rep := range reps {
@@ -60,11 +62,11 @@ func RecordAll(ctx context.Context, store *gitstore.Store, reps []*Report, now t
 		var edits []gitstore.Edit
 		for _, f := range files {
 			if f.rep.Kind == ReportDeployed {
-				k := deployKey(f.rep)
-				if kept[k] {
+				k, health := deployKey(f.rep)
+				if h, ok := kept[k]; ok && h == health {
 					continue
 				}
-				kept[k] = true
+				kept[k] = health
 			}
 			edits = append(edits, gitstore.Put(f.path, f.data))
 		}
@@ -97,21 +99,22 @@ func recordMessage(reps []*Report) string {
 	return fmt.Sprintf("report: %d reports", len(reps))
 }
 
-// deployKey is what makes two deployed reports the same signal.
-func deployKey(r *Report) string {
-	healthy := "unknown"
+// deployKey is what makes deployed reports about the same deployment, and
+// the health they tell.
+func deployKey(r *Report) (key, health string) {
+	health = "unknown"
 	if r.Healthy != nil {
-		healthy = fmt.Sprint(*r.Healthy)
+		health = fmt.Sprint(*r.Healthy)
 	}
-	b, _ := json.Marshal([]string{r.Stage, r.Service, r.Commit, healthy, r.Message})
-	return string(b)
+	b, _ := json.Marshal([]string{r.Stage, r.Service, r.Commit})
+	return string(b), health
 }
 
-// keptDeployed returns the keys of the deployed reports on ferry/status at
-// commit that have not expired at now. It reads nothing when files hold no
-// deployed report.
-func keptDeployed(rd gitstore.Reader, commit gitstore.Hash, files []reportFile, now time.Time) (map[string]bool, error) {
-	kept := map[string]bool{}
+// keptDeployed returns the health told by the newest deployed report of
+// each deployment on ferry/status at commit that has not expired at now. It
+// reads nothing when files hold no deployed report.
+func keptDeployed(rd gitstore.Reader, commit gitstore.Hash, files []reportFile, now time.Time) (map[string]string, error) {
+	kept := map[string]string{}
 	if commit.IsZero() || !hasDeployed(files) {
 		return kept, nil
 	}
@@ -119,9 +122,10 @@ func keptDeployed(rd gitstore.Reader, commit gitstore.Hash, files []reportFile, 
 	if err := b.readReports(rd, nil); err != nil {
 		return nil, err
 	}
-	for _, r := range b.Reports {
+	for _, r := range b.Reports { // oldest first
 		if r.Kind == ReportDeployed && now.Sub(r.Received) <= ReportTTL {
-			kept[deployKey(r)] = true
+			k, health := deployKey(r)
+			kept[k] = health
 		}
 	}
 	return kept, nil

@@ -66,9 +66,10 @@ func TestRecordAllValidatesEveryReport(t *testing.T) {
 	}
 }
 
-// A replayed deploy signal (the same stage, commit, health and message,
-// received again later) is recorded once while the first is kept; a
-// different health, or the same signal after the first expired, is new.
+// A replayed or repeated deploy signal (the same stage, commit and health,
+// whatever its message, received again later) is recorded once while the
+// first is kept; a change of health (a failure, a recovery), or the same
+// signal after the first expired, is new.
 func TestDeployedReportsAreIdempotent(t *testing.T) {
 	r := newRepo(t)
 	ctx := context.Background()
@@ -76,16 +77,19 @@ func TestDeployedReportsAreIdempotent(t *testing.T) {
 	deployed := func(h *bool, msg string) *status.Report {
 		return &status.Report{Kind: status.ReportDeployed, Stage: "production", Commit: sha1Commit, Healthy: h, Message: msg}
 	}
+	const passed = "flux Kustomization apps/carts: Progressing: Health check passed in 2.01s"
 	steps := []struct {
 		rep   *status.Report
 		at    time.Time
 		files int
 	}{
-		{deployed(&healthy, "flux Kustomization apps/carts: ReconciliationSucceeded: applied"), recordNow, 1},
-		{deployed(&healthy, "flux Kustomization apps/carts: ReconciliationSucceeded: applied"), recordNow.Add(time.Minute), 1},
-		{deployed(&healthy, "flux Kustomization apps/carts: ReconciliationSucceeded: applied"), recordNow.Add(time.Hour), 1},
+		{deployed(&healthy, passed), recordNow, 1},
+		{deployed(&healthy, passed), recordNow.Add(time.Minute), 1},
+		{deployed(&healthy, "flux Kustomization apps/carts: ReconciliationSucceeded: Reconciliation finished in 1.2s, next run in 10m0s"), recordNow.Add(time.Hour), 1},
 		{deployed(&unhealthy, "flux Kustomization apps/carts: HealthCheckFailed: timeout"), recordNow.Add(time.Hour), 2},
-		{deployed(&healthy, "flux Kustomization apps/carts: ReconciliationSucceeded: applied"), recordNow.Add(status.ReportTTL + time.Minute), 3},
+		{deployed(&healthy, passed), recordNow.Add(2 * time.Hour), 3},
+		{deployed(&healthy, "flux Kustomization apps/carts: Progressing: Health check passed in 5s"), recordNow.Add(2*time.Hour + time.Minute), 3},
+		{deployed(&healthy, passed), recordNow.Add(2*time.Hour + status.ReportTTL + time.Minute), 4},
 	}
 	for i, s := range steps {
 		if err := status.Record(ctx, r.store, s.rep, s.at); err != nil {
@@ -95,14 +99,14 @@ func TestDeployedReportsAreIdempotent(t *testing.T) {
 			t.Errorf("step %d: ferry/status holds %d reports, want %d", i, n, s.files)
 		}
 	}
-	if n := r.statusCommits(t); n != 3 {
-		t.Errorf("ferry/status has %d commits, want 3 (a replay writes nothing)", n)
+	if n := r.statusCommits(t); n != 4 {
+		t.Errorf("ferry/status has %d commits, want 4 (a replay writes nothing)", n)
 	}
 	// Twice in one request is once too.
-	if err := status.RecordAll(ctx, r.store, []*status.Report{deployed(&unhealthy, "x"), deployed(&unhealthy, "x")}, recordNow.Add(2*time.Hour)); err != nil {
+	if err := status.RecordAll(ctx, r.store, []*status.Report{deployed(&unhealthy, "x"), deployed(&unhealthy, "y")}, recordNow.Add(3*time.Hour+status.ReportTTL)); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(r.reportFiles(t)); n != 4 {
-		t.Errorf("ferry/status holds %d reports, want 4", n)
+	if n := len(r.reportFiles(t)); n != 5 {
+		t.Errorf("ferry/status holds %d reports, want 5", n)
 	}
 }
