@@ -138,7 +138,7 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 		l.Trigger()
 		w.WriteHeader(http.StatusAccepted)
 	})
-	signal := func() string { return secretOf(opts.SignalSecretFile, opts.SignalSecret) }
+	signal := signalSecrets(opts)
 	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
 	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
 	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, opts.AlertLabels))
@@ -172,28 +172,4 @@ func secretOf(file, value string) string {
 func bearerOK(r *http.Request, want string) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return want != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-// webhookOK verifies a push webhook from GitHub (X-Hub-Signature-256),
-// Gitea (X-Gitea-Signature), GitLab (X-Gitlab-Token) or Bitbucket Server
-// (X-Hub-Signature with sha256=).
-func webhookOK(r *http.Request, body []byte, secret string) bool {
-	if secret == "" {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	sum := hex.EncodeToString(mac.Sum(nil))
-	for _, h := range []string{"X-Hub-Signature-256", "X-Hub-Signature"} {
-		if v, ok := strings.CutPrefix(r.Header.Get(h), "sha256="); ok {
-			return hmac.Equal([]byte(v), []byte(sum))
-		}
-	}
-	if v := r.Header.Get("X-Gitea-Signature"); v != "" {
-		return hmac.Equal([]byte(v), []byte(sum))
-	}
-	if v := r.Header.Get("X-Gitlab-Token"); v != "" {
-		return subtle.ConstantTimeCompare([]byte(v), []byte(secret)) == 1
-	}
-	return false
 }
