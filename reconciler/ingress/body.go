@@ -19,9 +19,11 @@ const (
 	DefaultBodyTimeout = 10 * time.Second
 	// MaxReportBody bounds a report to POST /api/v1/reports.
 	MaxReportBody = 256 << 10
-	// MaxGitHookBody bounds a push webhook to /hooks/git (a push of many
-	// commits carries their messages).
-	MaxGitHookBody = 1 << 20
+	// MaxGitHookBody bounds a push webhook to /hooks/git: GitHub and GitLab
+	// deliver payloads of up to 25 MB (a push of many commits or branches
+	// carries their messages and file lists), so a push is never lost to
+	// the limit. The body is only read to check its signature.
+	MaxGitHookBody = 25 << 20
 	// MaxSignalBody bounds a deploy signal to /hooks/flux and
 	// /hooks/argocd.
 	MaxSignalBody = 256 << 10
