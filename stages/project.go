@@ -98,8 +98,7 @@ func (l *fileLoader) errorf(file, pathInFile, format string, args ...any) {
 }
 
 func (l *fileLoader) warnf(file, format string, args ...any) {
-	l.errorf(file, "", format, args...)
-	l.diags[len(l.diags)-1].Severity = yamlfile.SeverityWarning
+	l.warnAt(file, "", format, args...)
 }
 
 // Load parses every input of a project and validates them together. It
@@ -300,6 +299,7 @@ func (l *fileLoader) crossCheck(p *Project) {
 			l.errorf(ConfigFile, "stages."+stage, "no stage %q in shipyard.yaml", stage)
 		}
 	}
+	l.checkServiceSequences(p)
 	for _, name := range sortedKeys(p.Services) {
 		s := p.Services[name]
 		for stage := range s.Stages {
