@@ -324,7 +324,7 @@ func (l *fileLoader) checkSLIs(p *Project, s *Service) {
 		slo, file := p.SLO(s.Name, stage)
 		if slo == nil {
 			if p.stageEvaluates(stage) && s.usesSLOs() {
-				l.warnf(ServicesDir+"/"+s.Name+"/slo.yaml", "stage %q evaluates but service %q has no SLO there: as in Keptn, its gate passes with score 0", stage, s.Name)
+				l.warnAt(ShipyardFile, p.Shipyard.evaluationPath(stage), "stage %q evaluates but service %q has no SLO there (no %s/%s/slo.yaml nor %[3]s/%[4]s/stages/%[1]s/slo.yaml): as in Keptn, its gate passes with score 0", stage, s.Name, ServicesDir, s.Name)
 			}
 			continue
 		}

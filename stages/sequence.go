@@ -101,3 +101,18 @@ func (l *fileLoader) warnAt(file, pathInFile, format string, args ...any) {
 	l.errorf(file, pathInFile, format, args...)
 	l.diags[len(l.diags)-1].Severity = yamlfile.SeverityWarning
 }
+
+// evaluationPath is the path, in shipyard.yaml, of the first evaluation
+// task of a stage, for diagnostics about it.
+func (s *Shipyard) evaluationPath(stage string) string {
+	for i, st := range s.Spec.Stages {
+		for j, q := range st.Sequences {
+			for k, t := range q.Tasks {
+				if st.Name == stage && t.Name == TaskEvaluation {
+					return fmt.Sprintf("spec.stages[%d].sequences[%d].tasks[%d].name", i, j, k)
+				}
+			}
+		}
+	}
+	return ""
+}
