@@ -27,7 +27,7 @@ func TestProjectNameFromFerryYAML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			query, err := req.Placeholders.Substitute(req.Indicators["response_time_p95"])
+			query, err := req.Substitute(req.Indicators["response_time_p95"])
 			if err != nil {
 				t.Fatal(err)
 			}
