@@ -18,12 +18,17 @@ const (
 	TrailerVerdict = "Ferry-Verdict"
 	// TrailerProblem is the ID of the problem a remediation answers.
 	TrailerProblem = "Ferry-Problem"
+	// TrailerSequence, on a commit on main, names the sequence its
+	// candidate starts instead of the service's default (see "ferry
+	// trigger"). With TrailerService, the commit is a candidate of that
+	// service even when it changes no file.
+	TrailerSequence = "Ferry-Sequence"
 )
 
 // FerryTrailers are ferry's trailers of a commit, by meaning. An empty
 // field is a trailer the commit does not carry.
 type FerryTrailers struct {
-	Service, Stage, Candidate, Run, Task, Verdict, Problem string
+	Service, Stage, Candidate, Run, Task, Verdict, Problem, Sequence string
 }
 
 // Ferry returns ferry's trailers among t. A key that repeats counts by
@@ -41,6 +46,7 @@ func (t Trailers) Ferry() FerryTrailers {
 		Task:      get(TrailerTask),
 		Verdict:   get(TrailerVerdict),
 		Problem:   get(TrailerProblem),
+		Sequence:  get(TrailerSequence),
 	}
 }
 
@@ -56,6 +62,7 @@ func (f FerryTrailers) Trailers() Trailers {
 		{TrailerTask, f.Task},
 		{TrailerVerdict, f.Verdict},
 		{TrailerProblem, f.Problem},
+		{TrailerSequence, f.Sequence},
 	} {
 		if tr.Value != "" {
 			out = append(out, tr)

@@ -20,7 +20,7 @@ func TestFerryTrailers(t *testing.T) {
 		{"none", gitstore.FerryTrailers{}, nil},
 		{
 			"all, in the fixed order",
-			gitstore.FerryTrailers{Service: "carts", Stage: "dev", Candidate: "abc", Run: "r1", Task: "evaluation", Verdict: "pass 95.5", Problem: "p1"},
+			gitstore.FerryTrailers{Service: "carts", Stage: "dev", Candidate: "abc", Run: "r1", Task: "evaluation", Verdict: "pass 95.5", Problem: "p1", Sequence: "delivery-direct"},
 			gitstore.Trailers{
 				{Key: "Ferry-Service", Value: "carts"},
 				{Key: "Ferry-Stage", Value: "dev"},
@@ -29,6 +29,7 @@ func TestFerryTrailers(t *testing.T) {
 				{Key: "Ferry-Task", Value: "evaluation"},
 				{Key: "Ferry-Verdict", Value: "pass 95.5"},
 				{Key: "Ferry-Problem", Value: "p1"},
+				{Key: "Ferry-Sequence", Value: "delivery-direct"},
 			},
 		},
 		{

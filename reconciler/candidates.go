@@ -29,19 +29,21 @@ func (p *pass) enqueueCandidates(context.Context) error {
 			p.record(nil, nil, "%s is invalid at %s; not delivered from it: %v", svc, gitstore.ShortSHA(c.Commit.String()), firstLine(err))
 		}
 		for _, svc := range c.Services {
-			p.enqueueCandidate(c.Project, c.Commit.String(), svc)
+			p.enqueueCandidate(c.Project, c.Commit.String(), svc, c.SequenceFor(svc))
 		}
 	}
 	p.st.State.LastMain = p.in.mainTip.String()
 	return nil
 }
 
-// enqueueCandidate starts a candidate in the first stage's first sequence
-// that no trigger starts.
-func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc string) {
-	stage, seq := proj.Shipyard.Entry()
-	if seq == "" {
-		p.record(nil, nil, "stage %s has no sequence without triggers; %s is not delivered", stage, svc)
+// enqueueCandidate starts a candidate in the sequence its commit names, else
+// the service's (stages.Project.StartSequence); when it cannot start, the
+// reason goes to status and to the candidate's note.
+func (p *pass) enqueueCandidate(proj *stages.Project, candidate, svc, named string) {
+	stage, seq, err := proj.StartSequence(svc, named)
+	if err != nil {
+		p.record(nil, nil, "%s %s is not delivered: %v", svc, gitstore.ShortSHA(candidate), err)
+		p.progress(candidate, fmt.Sprintf("%s is not delivered: %v", svc, err))
 		return
 	}
 	if s := proj.Services[svc]; p.rebuilt && s != nil && p.deployedBefore(stage, svc, candidate, s.Pin.Summary()) {

@@ -69,9 +69,11 @@ func loadAt(files Files) (*Project, error) {
 
 // Candidate is a main commit and the services it is a candidate for; Err
 // says why its project cannot be read (then it has no services), Invalid
-// why services it changed cannot be delivered from it.
+// why services it changed cannot be delivered from it. Trailers are the
+// commit's ferry trailers (see SequenceFor).
 type Candidate struct {
 	Commit   gitstore.Hash
+	Trailers gitstore.FerryTrailers
 	Project  *Project
 	Services []string
 	Err      error
@@ -92,7 +94,7 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 	}
 	var out []Candidate
 	err := c.rd.Log(tip, opts, func(commit *gitstore.Commit) error {
-		cand := Candidate{Commit: commit.Hash}
+		cand := Candidate{Commit: commit.Hash, Trailers: commit.Trailers.Ferry()}
 		cand.Project, cand.Err = c.At(commit.Hash)
 		switch {
 		case cand.Err != nil:
@@ -104,6 +106,10 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 				return fmt.Errorf("compare %s with its parent: %w", gitstore.ShortSHA(commit.Hash.String()), err)
 			}
 			cand.Services = cand.Project.Candidates(changed)
+			if svc, ok := cand.triggered(cand.Project); ok && !slices.Contains(cand.Services, svc) {
+				cand.Services = append(cand.Services, svc)
+				slices.Sort(cand.Services)
+			}
 			for _, f := range changed {
 				if err, ok := cand.Project.Invalid[serviceOf(f)]; ok {
 					if cand.Invalid == nil {

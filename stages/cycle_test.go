@@ -70,3 +70,20 @@ func TestShipyardRejectsTriggerCycles(t *testing.T) {
 		})
 	}
 }
+
+func TestTriggerOnAnUnknownStageIsAnError(t *testing.T) {
+	src := "apiVersion: spec.keptn.sh/0.2.4\nkind: Shipyard\nmetadata: {name: shop}\nspec:\n  stages:\n" +
+		"    - name: dev\n      sequences:\n        - name: delivery\n          tasks: [{name: deployment}]\n" +
+		"    - name: prod\n      sequences:\n        - name: delivery\n          triggeredOn:\n            - event: staging.delivery.finished\n            - event: dev.hotfix.finished\n          tasks: [{name: deployment}]\n"
+	var got []string
+	for _, d := range stages.ValidateFile(stages.KindShipyard, "shipyard.yaml", []byte(src)) {
+		got = append(got, d.Error())
+	}
+	want := []string{
+		`shipyard.yaml:14:22: spec.stages[1].sequences[0].triggeredOn[0].event: event "staging.delivery.finished" names stage "staging", which this shipyard does not have (stages: dev, prod)`,
+		`shipyard.yaml:15:22: warning: spec.stages[1].sequences[0].triggeredOn[1].event: event "dev.hotfix.finished" names no sequence of this shipyard (no sequence "hotfix" in stage "dev"); the trigger never fires`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

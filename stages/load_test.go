@@ -26,10 +26,10 @@ func TestLoadCrossFileErrors(t *testing.T) {
 		`services/Orders/chart/Chart.yaml:1:1: service "Orders" has no chart: put the unpacked Helm chart in services/Orders/chart/`,
 		`services/Orders/pin.yaml:1:1: service name "Orders" must start with a lower-case letter and hold only lower-case letters, digits and '-', not ending in '-' (the directory services/Orders/)`,
 		`services/carts/notes.yaml:1:1: warning: ferry does not read notes.yaml (it reads pin.yaml, values.yaml, sli.yaml, slo.yaml, remediation.yaml, chart/ and stages/<stage>/)`,
-		`services/carts/slo.yaml:1:1: warning: stage "dev" evaluates but service "carts" has no SLO there: as in Keptn, its gate passes with score 0`,
-		`services/carts/slo.yaml:1:1: warning: stage "production" evaluates but service "carts" has no SLO there: as in Keptn, its gate passes with score 0`,
 		`services/carts/stages/prod:1:1: no stage "prod" in shipyard.yaml (stages: dev, staging, production)`,
 		`services/carts/stages/staging/slo.yaml:5:10: objectives[1].sli: sli "cpu_seconds" is not defined in sli.yaml, services/carts/sli.yaml or services/carts/stages/<stage>/sli.yaml (for stage staging)`,
+		`shipyard.yaml:17:21: warning: spec.stages[0].sequences[0].tasks[2].name: stage "dev" evaluates but service "carts" has no SLO there (no services/carts/slo.yaml nor services/carts/stages/dev/slo.yaml): as in Keptn, its gate passes with score 0`,
+		`shipyard.yaml:93:21: warning: spec.stages[2].sequences[3].tasks[2].name: stage "production" evaluates but service "carts" has no SLO there (no services/carts/slo.yaml nor services/carts/stages/production/slo.yaml): as in Keptn, its gate passes with score 0`,
 	}
 	var got []string
 	for _, d := range diags {

@@ -98,8 +98,7 @@ func (l *fileLoader) errorf(file, pathInFile, format string, args ...any) {
 }
 
 func (l *fileLoader) warnf(file, format string, args ...any) {
-	l.errorf(file, "", format, args...)
-	l.diags[len(l.diags)-1].Severity = yamlfile.SeverityWarning
+	l.warnAt(file, "", format, args...)
 }
 
 // Load parses every input of a project and validates them together. It
@@ -300,6 +299,7 @@ func (l *fileLoader) crossCheck(p *Project) {
 			l.errorf(ConfigFile, "stages."+stage, "no stage %q in shipyard.yaml", stage)
 		}
 	}
+	l.checkServiceSequences(p)
 	for _, name := range sortedKeys(p.Services) {
 		s := p.Services[name]
 		for stage := range s.Stages {
@@ -324,7 +324,7 @@ func (l *fileLoader) checkSLIs(p *Project, s *Service) {
 		slo, file := p.SLO(s.Name, stage)
 		if slo == nil {
 			if p.stageEvaluates(stage) && s.usesSLOs() {
-				l.warnf(ServicesDir+"/"+s.Name+"/slo.yaml", "stage %q evaluates but service %q has no SLO there: as in Keptn, its gate passes with score 0", stage, s.Name)
+				l.warnAt(ShipyardFile, p.Shipyard.evaluationPath(stage), "stage %q evaluates but service %q has no SLO there (no %s/%s/slo.yaml nor %[3]s/%[4]s/stages/%[1]s/slo.yaml): as in Keptn, its gate passes with score 0", stage, s.Name, ServicesDir, s.Name)
 			}
 			continue
 		}

@@ -299,7 +299,9 @@ func (s *Shipyard) validateTrigger(d *yamlfile.Doc, path string, tr Trigger) {
 		return
 	}
 	src := s.Sequence(stage, seq)
-	if src == nil {
+	if s.Stage(stage) == nil {
+		d.Errorf(path+".event", "event %q names stage %q, which this shipyard does not have (stages: %s)", tr.Event, stage, strings.Join(s.StageNames(), ", "))
+	} else if src == nil {
 		d.Warnf(path+".event", "event %q names no sequence of this shipyard (no sequence %q in stage %q); the trigger never fires", tr.Event, seq, stage)
 	}
 	for key, val := range tr.Selector.Match {
