@@ -300,6 +300,7 @@ func (l *fileLoader) crossCheck(p *Project) {
 		}
 	}
 	l.checkServiceSequences(p)
+	l.checkBehaviour(p)
 	for _, name := range sortedKeys(p.Services) {
 		s := p.Services[name]
 		for stage := range s.Stages {
