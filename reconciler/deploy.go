@@ -120,7 +120,7 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 			edits = append(edits, gitstore.Put(name, files[name]))
 		}
 	}
-	return edits, nil
+	return proj.Kustomize(p.batch.Reader, p.batch.Tip(ref), slot.Stage, edits)
 }
 
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
@@ -171,7 +171,7 @@ func (p *pass) findRunCommit(ref string, run *status.Run) (string, error) {
 
 // rollback restores the stage's last released state of the service as a
 // forward commit.
-func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error) {
+func (p *pass) rollback(slot *status.Slot, run *status.Run, proj *stages.Project) (taskOutcome, error) {
 	stageRef := p.store.StageRef(slot.Stage)
 	if p.batch.Tip(stageRef).IsZero() {
 		return done(stages.ResultPass, "nothing to roll back"), nil
@@ -192,6 +192,10 @@ func (p *pass) rollback(slot *status.Slot, run *status.Run) (taskOutcome, error)
 		if to == "" {
 			to = gitstore.ShortSHA(rel.Candidate)
 		}
+	}
+	edits, err := proj.Kustomize(p.batch.Reader, p.batch.Tip(stageRef), slot.Stage, edits)
+	if err != nil {
+		return taskOutcome{}, err
 	}
 	c, err := p.batch.Commit(stageRef, gitstore.CommitRequest{
 		Message:  fmt.Sprintf("roll back %s in %s to %s\n\n%s failed in %s (run %s).", slot.Service, slot.Stage, to, gitstore.ShortSHA(run.Candidate), slot.Stage, run.ID),

@@ -16,6 +16,7 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/gittest"
+	"github.com/ferrycd/ferry/internal/kustomizetest"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/notify"
@@ -47,6 +48,12 @@ func newWorld(t *testing.T, seed string) *world {
 	w := &world{t: t, now: t0, latency: map[string]float64{}, notes: &recorder{}}
 	w.dir = gittest.InitBare(t)
 	gittest.CommitTxtar(t, w.dir, "main", filepath.Join("testdata", seed))
+	// Every scenario ends with stage branches an agent can build.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			kustomizetest.CheckStageBranches(t, w.dir, func(stage string) string { return "sockshop-" + stage })
+		}
+	})
 	w.srv = gittest.NewInProcess(t, w.dir)
 	var err error
 	if w.prom, err = promserver.Start(promserver.Options{Dir: t.TempDir()}); err != nil {

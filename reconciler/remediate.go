@@ -124,7 +124,7 @@ func (p *pass) startAction(pr *status.Problem, proj *stages.Project) (bool, erro
 		cur := slot.Released
 		slot.Released = slot.Previous
 		run := &status.Run{ID: pr.ID, Candidate: pr.Candidate}
-		out, err := p.rollback(slot, run)
+		out, err := p.rollback(slot, run, proj)
 		slot.Released = cur
 		if err != nil {
 			return false, err
@@ -156,17 +156,19 @@ func (p *pass) commitAction(pr *status.Problem, pa *status.ProblemAction, a *rem
 		return err
 	}
 	dir := path.Join(stages.ServicesDir, pr.Service)
+	edits, err := proj.Kustomize(p.batch.Reader, p.batch.Tip(ref), pr.Stage, []gitstore.Edit{
+		gitstore.Put(dir+"/overrides.yaml", status.Marshal(overrides)), gitstore.Put(dir+"/manifests.yaml", manifests),
+	})
+	if err != nil {
+		return err
+	}
 	c, err := p.batch.Commit(ref, gitstore.CommitRequest{
 		Message: fmt.Sprintf("remediate %s in %s: %s\n\nProblem %s (%s), action %d of %d: %s.",
 			pr.Service, pr.Stage, pa.Change, pr.ID, pr.ProblemType, i+1, n, a.Action),
 		Trailers: gitstore.FerryTrailers{
 			Service: pr.Service, Stage: pr.Stage, Candidate: pr.Candidate, Task: stages.TaskAction, Problem: pr.ID,
 		}.Trailers(),
-
-		Edits: []gitstore.Edit{
-			gitstore.Put(dir+"/overrides.yaml", status.Marshal(overrides)),
-			gitstore.Put(dir+"/manifests.yaml", manifests),
-		},
+		Edits: edits,
 	})
 	if err != nil {
 		return err

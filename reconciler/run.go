@@ -155,7 +155,7 @@ func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, pro
 	case stages.TaskRelease:
 		return p.release(slot, run), nil
 	case stages.TaskRollback:
-		return p.rollback(slot, run)
+		return p.rollback(slot, run, proj)
 	}
 	return p.external(run, task), nil
 }

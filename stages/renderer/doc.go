@@ -34,5 +34,11 @@
 //
 // The manifests are the chart's templates in name order, each preceded by
 // "---" and "# Source: <template>", without partials, NOTES.txt and empty
-// templates: the same bytes for the same inputs, on either path.
+// templates: the same bytes for the same inputs, on either path. Every
+// namespaced object without metadata.namespace is placed in the request's
+// Namespace, as `helm install` places it: one line, "namespace: <ns>", is
+// added at the head of its metadata, and nothing else of the text changes.
+// Objects that name their own namespace keep it; objects of the built-in
+// cluster-scoped kinds (see [IsClusterScoped]) get none; any other kind,
+// custom resources included, is taken to be namespaced.
 package renderer

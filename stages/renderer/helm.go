@@ -65,7 +65,11 @@ func renderHelm(req *Request) ([]byte, error) {
 	sort.Strings(keep)
 	var b bytes.Buffer
 	for _, name := range keep {
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out[name]), "---")))
+		text, err := placeInNamespace(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out[name]), "---")), req.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, text)
 	}
 	return b.Bytes(), nil
 }
