@@ -16,7 +16,10 @@ type Criterion struct {
 	Raw string
 	// Op is one of <=, <, =, >=, >.
 	Op string
-	// Value is the number, without sign for relative criteria.
+	// Value is the number after the operator, and after the sign of a
+	// relative criterion. It is what strconv.ParseFloat reads there, so it
+	// may be NaN, infinite, or negative when a second sign follows the first
+	// ("<=+-5" adds -5 to the aggregate), as in Keptn.
 	Value float64
 	// Relative criteria compare with an aggregate of previous results.
 	Relative bool
@@ -29,12 +32,17 @@ type Criterion struct {
 // ErrInvalidCriterion reports a criterion that does not parse.
 var ErrInvalidCriterion = errors.New("invalid criteria string")
 
-// ParseCriterion parses a criterion the way Keptn's lighthouse does: spaces
-// are removed, the operator is the first of <=, <, =, >=, > that prefixes
-// the string, and the number is relative if it carries a sign or a
-// trailing % (a % alone means an increase).
+// ParseCriterion parses a criterion exactly as Keptn's lighthouse does
+// (parseCriteriaString in lighthouse-service/event_handler/
+// evaluate_sli_handler.go): spaces (U+0020 only) are removed; the operator
+// is the first of <=, <, =, >=, > that prefixes the string; a trailing %
+// makes it relative and an increase; then a leading - or + makes it
+// relative (- a decrease); what is left is read by strconv.ParseFloat,
+// which also takes exponents ("1e3"), hexadecimal floats ("0x1p4"),
+// "Inf" and "NaN", and a second sign. Anything ParseFloat rejects (out of
+// range included) is an invalid criterion.
 func ParseCriterion(raw string) (Criterion, error) {
-	s := strings.Join(strings.Fields(raw), "")
+	s := strings.ReplaceAll(raw, " ", "")
 	c := Criterion{Raw: raw}
 	for _, op := range operators {
 		if strings.HasPrefix(s, op) {
@@ -50,22 +58,22 @@ func ParseCriterion(raw string) (Criterion, error) {
 		c.Percent, c.Relative, num = true, true, p
 	}
 	switch {
-	case strings.HasPrefix(num, "+"):
-		c.Relative, num = true, num[1:]
 	case strings.HasPrefix(num, "-"):
 		c.Relative, c.Negative, num = true, true, num[1:]
+	case strings.HasPrefix(num, "+"):
+		c.Relative, num = true, num[1:]
 	}
-	v, ok := plainNumber(num)
-	if !ok {
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
 		return c, fmt.Errorf("%w %q: %q is not a number", ErrInvalidCriterion, raw, num)
 	}
 	c.Value = v
 	return c, nil
 }
 
-// plainNumber reads a number of criteria and total_score: decimal digits
-// with at most one point, nothing else (no sign, exponent, hex digits,
-// underscores, NaN or Inf), so it is finite and not negative.
+// plainNumber reads a total_score threshold: decimal digits with at most
+// one point, nothing else (no sign, exponent, hex digits, underscores, NaN
+// or Inf), so it is finite and not negative.
 func plainNumber(s string) (float64, bool) {
 	if s == "" || strings.Trim(s, "0123456789.") != "" {
 		return 0, false

@@ -1,7 +1,11 @@
 package evaluator_test
 
 import (
+	"math"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ferrycd/ferry/evaluator"
 )
@@ -22,6 +26,20 @@ func TestParseCriterion(t *testing.T) {
 		{"=+1", "=", 1, true, false, false},
 		{"> = 3", ">=", 3, false, false, false},
 		{"=0%", "=", 0, true, true, false},
+		// What strconv.ParseFloat reads, Keptn's parseCriteriaString reads.
+		{"<=1e3", "<=", 1000, false, false, false},
+		{"<=1E3", "<=", 1000, false, false, false},
+		{"<=+5", "<=", 5, true, false, false},
+		{">=.5", ">=", 0.5, false, false, false},
+		{"<=5.", "<=", 5, false, false, false},
+		{"<=0x1p4", "<=", 16, false, false, false},
+		{"<=1_000", "<=", 1000, false, false, false},
+		{"<=Inf", "<=", math.Inf(1), false, false, false},
+		{"<=infinity", "<=", math.Inf(1), false, false, false},
+		{">-Inf", ">", math.Inf(1), true, false, true},
+		{"<=--1", "<=", -1, true, false, true},
+		{"<=+-5%", "<=", -5, true, true, false},
+		{"<=-+5%", "<=", 5, true, true, true},
 	}
 	for _, tt := range tests {
 		c, err := evaluator.ParseCriterion(tt.raw)
@@ -33,7 +51,18 @@ func TestParseCriterion(t *testing.T) {
 			t.Errorf("ParseCriterion(%q) = %+v", tt.raw, c)
 		}
 	}
-	for _, bad := range []string{"", "800", "invalid", "<<='", "<=fast", "<=+", "<=1e3", "<=NaN", "<=Inf", "<=--1", "<=0x10"} {
+	if c, err := evaluator.ParseCriterion("<=NaN"); err != nil || !math.IsNaN(c.Value) || c.Relative {
+		t.Errorf("ParseCriterion(<=NaN) = %+v, %v", c, err)
+	}
+	for _, bad := range []string{
+		"", "800", "invalid", "<<='", "<=fast", "<=+", "<=%", "<=+%", "|5", "=<5", "<=10%%", "<=5ms",
+		"<=0x10",    // a hexadecimal float needs a p exponent
+		"<=1__0",    // underscores only between digits
+		"<=1e400",   // out of range
+		"<=\t5",     // only spaces are removed
+		"<=5\n",     // only spaces are removed
+		"<=\u00a05", // only spaces are removed
+	} {
 		if _, err := evaluator.ParseCriterion(bad); err == nil {
 			t.Errorf("ParseCriterion(%q) accepted", bad)
 		}
@@ -70,7 +99,7 @@ func TestCriterionChecks(t *testing.T) {
 }
 
 func FuzzParseCriterion(f *testing.F) {
-	for _, s := range []string{"<=800", "<=+10%", ">=-5", "=0%", "<<='", "invalid"} {
+	for _, s := range []string{"<=800", "<=+10%", ">=-5", "=0%", "<<='", "invalid", "<=1e3", "<=NaN", "<=+-5%"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -78,11 +107,11 @@ func FuzzParseCriterion(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if c.Value < 0 {
-			t.Fatalf("%q parsed to a negative magnitude %v", raw, c.Value)
+		if (c.Percent || c.Negative) && !c.Relative {
+			t.Fatalf("%q: percent or negative but absolute: %+v", raw, c)
 		}
 		again, err := evaluator.ParseCriterion(c.Raw)
-		if err != nil || again != c {
+		if err != nil || !cmp.Equal(again, c, cmpopts.EquateNaNs()) {
 			t.Fatalf("reparse of %q differs: %+v vs %+v (%v)", raw, again, c, err)
 		}
 	})

@@ -57,7 +57,8 @@ type Record struct {
 	// Approver is who approved the promotion this evaluation gated.
 	Approver    string    `json:"approver,omitempty"`
 	EvaluatedAt time.Time `json:"evaluatedAt"`
-	// Invalidated records are skipped as previous results.
+	// Invalidated records are never compared with: ferry's mark for
+	// Keptn's evaluation.invalidated event. The record stays in the ledger.
 	Invalidated bool `json:"invalidated,omitempty"`
 	// Signals are what the deployment agent said about the evaluated
 	// commit (applied, healthy or not), as they arrived.
@@ -173,9 +174,12 @@ type Previous struct {
 	Result string           `json:"result"`
 	Score  float64          `json:"score"`
 	Values map[string]Value `json:"values"`
+	// Invalidated results are never compared with (Keptn's
+	// evaluation.invalidated event).
+	Invalidated bool `json:"invalidated,omitempty"`
 }
 
 // AsPrevious returns the parts of r later evaluations compare with.
 func (r *Record) AsPrevious() Previous {
-	return Previous{ID: r.ID, Result: r.Result, Score: r.Score, Values: r.Values}
+	return Previous{ID: r.ID, Result: r.Result, Score: r.Score, Values: r.Values, Invalidated: r.Invalidated}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Score applies Keptn's lighthouse algorithm: it scores values against the
@@ -30,15 +31,21 @@ func Score(slo *SLO, values map[string]Value, history []Previous) *Record {
 	return r
 }
 
-// compared picks the previous results relative criteria use: newest first,
-// not invalidated, filtered by overall result, at most the number asked.
+// compared picks the previous results relative criteria use, as Keptn's
+// getPreviousEvaluations (evaluate_sli_handler.go) asked its datastore for
+// them (excludeInvalidated=true, the result filter, limit): newest first,
+// never an invalidated one, filtered by overall result, at most the number
+// asked.
 func compared(c *Comparison, history []Previous) []Previous {
 	out := []Previous{}
 	for _, p := range history {
 		if len(out) >= c.NumberOfComparisonResults {
 			break
 		}
-		switch c.IncludeResultWithScore {
+		if p.Invalidated {
+			continue
+		}
+		switch strings.ToLower(c.IncludeResultWithScore) {
 		case IncludePass:
 			if p.Result != ResultPass {
 				continue
@@ -86,7 +93,10 @@ func scoreObjective(o *Objective, values map[string]Value, prev []Previous, agg 
 	var passHeld, warnHeld bool
 	res.Pass, passHeld = checkBlocks(o.Pass, v.Value, history, agg)
 	if passHeld {
-		res.Status, res.Points = ResultPass, float64(o.Weight)
+		res.Status = ResultPass
+		if hasCriteria(o.Pass) {
+			res.Points = float64(o.Weight)
+		}
 		return res
 	}
 	if len(o.Warning) > 0 {
@@ -98,6 +108,20 @@ func scoreObjective(o *Objective, values map[string]Value, prev []Previous, agg 
 	}
 	res.Status = ResultFail
 	return res
+}
+
+// hasCriteria reports whether any block has a criterion. Keptn's
+// calculateScore (evaluate_sli_handler.go) adds an objective's score to the
+// total only when it has pass targets: an objective whose pass blocks are
+// all empty passes but earns no points, while its weight still counts in
+// the maximum.
+func hasCriteria(blocks []Criteria) bool {
+	for _, b := range blocks {
+		if len(b.Criteria) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // previousValues returns the retrieved values of sli in prev.
@@ -184,7 +208,8 @@ func percentile(values []float64, p float64) float64 {
 	return s[int(lo)-1] + frac*(s[int(lo)]-s[int(lo)-1])
 }
 
-// verdict computes the score and result from the points.
+// verdict computes the score and result from the points, as Keptn's
+// calculateScore (evaluate_sli_handler.go) does.
 func verdict(objectives int, points, maxPoints float64, keyFailed bool, total *TotalScore) (score float64, result, message string) {
 	if objectives == 0 {
 		return 0, ResultFail, "no SLO objective was provided"
@@ -199,7 +224,7 @@ func verdict(objectives int, points, maxPoints float64, keyFailed bool, total *T
 	if maxPoints == 0 {
 		return 100, ResultPass, "only informational objectives"
 	}
-	score = 100 * points / maxPoints
+	score = 100 * (points / maxPoints) // Keptn's order: 29 of 50 is 57.99999999999999
 	switch {
 	case keyFailed:
 		return score, ResultFail, "a key SLI failed"

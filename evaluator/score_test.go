@@ -191,3 +191,77 @@ func TestAggregates(t *testing.T) {
 		t.Errorf("p50 of [1 2] = %v, want 1.5", got)
 	}
 }
+
+// TestEmptyCriteriaBlockEarnsNoPoints: Keptn's calculateScore adds an
+// objective's score only when it has pass targets. pass: [{criteria: []}]
+// holds (evaluateCriteriaSet of nothing is satisfied), so the objective
+// passes, but its weight counts in the maximum and nothing in the points.
+func TestEmptyCriteriaBlockEarnsNoPoints(t *testing.T) {
+	tests := []struct {
+		name     string
+		pass     string
+		value    float64
+		status   string
+		points   float64
+		result   string
+		score    float64
+		warnings int
+	}{
+		{"one empty block", "[{criteria: []}]", 5, "pass", 0, "fail", 0, 1},
+		{"a missing criteria key is an empty block", "[{}]", 5, "pass", 0, "fail", 0, 1},
+		{"an empty block beside a violated one still holds, with points", "[{criteria: []}, {criteria: ['<=1']}]", 5, "pass", 1, "pass", 100, 1},
+		{"no pass blocks at all is informational", "[]", 5, "info", 0, "pass", 100, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slo, d := evaluator.ParseSLO("slo.yaml", []byte("spec_version: '1.0'\nobjectives:\n  - sli: m\n    pass: "+tt.pass+"\ntotal_score: {pass: '90%'}\n"))
+			if slo == nil {
+				t.Fatal(d.Diagnostics().Error())
+			}
+			if n := len(d.Diagnostics()); n != tt.warnings {
+				t.Errorf("%d diagnostics, want %d: %s", n, tt.warnings, d.Diagnostics().Error())
+			}
+			r := evaluator.Score(slo, vals("m", tt.value), nil)
+			o := r.Objectives[0]
+			if o.Status != tt.status || o.Points != tt.points || r.Result != tt.result || r.Score != tt.score {
+				t.Errorf("objective %s %v, total %s %v; want %s %v, %s %v", o.Status, o.Points, r.Result, r.Score, tt.status, tt.points, tt.result, tt.score)
+			}
+		})
+	}
+}
+
+// TestInvalidatedResultsAreNeverCompared: Keptn asked its datastore for
+// previous evaluations with excludeInvalidated=true, before the result
+// filter and the limit.
+func TestInvalidatedResultsAreNeverCompared(t *testing.T) {
+	history := []evaluator.Previous{
+		{ID: "r3", Result: "pass", Values: vals("m", 100.0), Invalidated: true},
+		{ID: "r2", Result: "pass", Values: vals("m", 10.0)},
+		{ID: "r1", Result: "pass", Values: vals("m", 10.0)},
+	}
+	r := evaluator.Score(parseSLO(t, sharedSLO), vals("m", 16.0), history)
+	if len(r.Compared) != 2 || r.Compared[0].ID != "r2" || r.Compared[1].ID != "r1" {
+		t.Errorf("compared %v, want r2 and r1", r.Compared)
+	}
+	// With r3 (avg 55, target 60.5) m = 16 would pass; against 10 it warns.
+	if r.Result != "fail" || r.Objectives[0].Status != "warning" {
+		t.Errorf("%s, objective %s", r.Result, r.Objectives[0].Status)
+	}
+	// A replay never compares with an invalidated result either: a record
+	// that names one does not replay as recorded.
+	rec := *r
+	rec.SLO = evaluator.SLOSource{File: "slo.yaml", Content: sharedSLO}
+	rec.Compared = history
+	again, err := evaluator.Replay(&rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Compared) != 2 || again.Compared[0].ID != "r2" {
+		t.Errorf("replay compared %v", again.Compared)
+	}
+	// Invalidation travels with a record into the previous results.
+	stored := &evaluator.Record{ID: "r9", Result: "pass", Invalidated: true}
+	if !stored.AsPrevious().Invalidated {
+		t.Error("AsPrevious dropped the invalidation")
+	}
+}

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -98,16 +99,24 @@ func (s *SLO) validate(d *yamlfile.Doc) {
 }
 
 func (c *Comparison) validate(d *yamlfile.Doc) {
-	check := func(field, val string, allowed ...string) {
-		if val != "" && !slices.Contains(allowed, val) {
+	check := func(field, val string, fold bool, allowed ...string) {
+		key := val
+		if fold {
+			key = strings.ToLower(val)
+		}
+		if val != "" && !slices.Contains(allowed, key) {
 			d.Errorf("comparison."+field, "%s must be one of %s, got %q", field, strings.Join(allowed, ", "), val)
 		}
 	}
-	check("compare_with", c.CompareWith, CompareSingle, CompareSeveral)
-	check("include_result_with_score", c.IncludeResultWithScore, IncludeAll, IncludePass, IncludePassWarn)
-	check("aggregate_function", c.AggregateFunction, Aggregates...)
+	check("compare_with", c.CompareWith, false, CompareSingle, CompareSeveral)
+	// Keptn lower-cases include_result_with_score before it filters.
+	check("include_result_with_score", c.IncludeResultWithScore, true, IncludeAll, IncludePass, IncludePassWarn)
+	check("aggregate_function", c.AggregateFunction, false, Aggregates...)
 	if c.NumberOfComparisonResults < 0 {
 		d.Errorf("comparison.number_of_comparison_results", "must not be negative")
+	}
+	if c.CompareWith == "" && c.NumberOfComparisonResults > 0 && c.NumberOfComparisonResults != 3 {
+		d.Warnf("comparison.number_of_comparison_results", "number_of_comparison_results is used only with compare_with: several_results; without compare_with, as in Keptn, relative criteria compare with 3 results")
 	}
 }
 
@@ -142,9 +151,16 @@ func (s *SLO) validateObjectives(d *yamlfile.Doc) {
 
 func validateBlocks(d *yamlfile.Doc, path string, blocks []Criteria) {
 	for i, b := range blocks {
+		if len(b.Criteria) == 0 {
+			d.Warnf(fmt.Sprintf("%s[%d]", path, i), "a criteria block without criteria always holds; as in Keptn, an objective whose pass blocks are all empty passes but earns no points")
+		}
 		for j, raw := range b.Criteria {
-			if _, err := ParseCriterion(raw); err != nil {
+			c, err := ParseCriterion(raw)
+			switch {
+			case err != nil:
 				d.Errorf(fmt.Sprintf("%s[%d].criteria[%d]", path, i, j), "%v", err)
+			case math.IsNaN(c.Value):
+				d.Warnf(fmt.Sprintf("%s[%d].criteria[%d]", path, i, j), "criterion %q compares with NaN: it never holds", raw)
 			}
 		}
 	}
@@ -170,8 +186,10 @@ func (s *SLO) validateTotal(d *yamlfile.Doc) {
 }
 
 // ParsePercent reads a total_score threshold: a number from 0 to 100 with
-// an optional trailing % ("90" = "90%"), written as criteria write numbers
-// (digits and a point: no sign, exponent, NaN or Inf).
+// an optional trailing % ("90" = "90%"), digits and a point only (no sign,
+// exponent, NaN or Inf). Keptn read it with strconv.ParseFloat; ferry
+// rejects what would make every gate fail (NaN, above 100) or pass
+// (negative, -Inf) when the file is validated.
 func ParsePercent(s string) (float64, error) {
 	v, ok := plainNumber(strings.TrimSuffix(strings.TrimSpace(s), "%"))
 	if !ok || v > 100 {
@@ -180,7 +198,10 @@ func ParsePercent(s string) (float64, error) {
 	return v, nil
 }
 
-// setDefaults applies lighthouse's defaults.
+// setDefaults applies lighthouse's defaults: those of parseSLO
+// (lighthouse-service/event_handler/common.go) and the number of previous
+// results of processGetSliFinishedEvent (evaluate_sli_handler.go): 1 for
+// single_result, number_of_comparison_results for several_results, else 3.
 func (s *SLO) setDefaults() {
 	objs := s.Objectives[:0]
 	for _, o := range s.Objectives {
@@ -198,6 +219,7 @@ func (s *SLO) setDefaults() {
 		return
 	}
 	c := s.Comparison
+	c.IncludeResultWithScore = strings.ToLower(c.IncludeResultWithScore)
 	if c.IncludeResultWithScore == "" {
 		c.IncludeResultWithScore = IncludeAll
 	}
@@ -207,8 +229,14 @@ func (s *SLO) setDefaults() {
 	if c.AggregateFunction == "" {
 		c.AggregateFunction = AggregateAvg
 	}
-	if c.CompareWith == CompareSingle {
+	switch c.CompareWith {
+	case CompareSingle:
 		c.NumberOfComparisonResults = 1
+	case CompareSeveral:
+	default:
+		// A block without compare_with compares with 3 results, whatever
+		// number_of_comparison_results says.
+		c.NumberOfComparisonResults = 3
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -117,4 +118,39 @@ func TestSchemasAgreeWithParsers(t *testing.T) {
 		t.Errorf("checked %d files, %d rejected; want at least 90 and 15", checked, rejected)
 	}
 	t.Logf("checked %d files, %d rejected by both", checked, rejected)
+}
+
+// TestSLOSchemaReadsCriteriaAsTheParser: the schema's criterion and
+// include_result_with_score follow evaluator's parser (Keptn's rules).
+func TestSLOSchemaReadsCriteriaAsTheParser(t *testing.T) {
+	slo := compileSchemas(t)[stages.KindSLO]
+	criteria := []string{
+		"<=800", "< 1.5", "<=+10%", "<=10%", ">=-5", "> = 3", "=0%", "<=1e3", "<=1E-3", "<=+5", ">=.5", "<=5.",
+		"<=0x1p4", "<=0x1.8P-1", "<=1_000", "<=Inf", "<=infinity", ">-Inf", "<=NaN", "<=--1", "<=+-5%", "<=+10   %",
+		"", "800", "invalid", "<<='", "<=fast", "<=+", "<=%", "|5", "=<5", "<=10%%", "<=5ms", "<=0x10", "<=1__0",
+		"<=_1", "<=\t5", "<=5\n", "<=1e", "<=0x1p", "<=++5",
+	}
+	for _, c := range criteria {
+		src := "spec_version: '1.0'\nobjectives:\n  - sli: m\n    pass: [{criteria: [" + strconv.Quote(c) + "]}]\ntotal_score: {pass: '90'}\n"
+		parserOK := !stages.ValidateFile(stages.KindSLO, "slo.yaml", []byte(src)).HasErrors()
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		err := slo.Validate(jsonValue(&doc))
+		if parserOK != (err == nil) {
+			t.Errorf("criterion %q: parser accepts=%v, schema accepts=%v", c, parserOK, err == nil)
+		}
+	}
+	for _, in := range []string{"PASS", "Pass_or_warn", "all", "ALL", "", "warning", "pass_or_warning"} {
+		src := "spec_version: '1.0'\ncomparison: {include_result_with_score: " + strconv.Quote(in) + "}\nobjectives: []\ntotal_score: {pass: '90'}\n"
+		parserOK := !stages.ValidateFile(stages.KindSLO, "slo.yaml", []byte(src)).HasErrors()
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := slo.Validate(jsonValue(&doc)); parserOK != (err == nil) {
+			t.Errorf("include_result_with_score %q: parser accepts=%v, schema accepts=%v", in, parserOK, err == nil)
+		}
+	}
 }

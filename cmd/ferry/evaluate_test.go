@@ -83,6 +83,27 @@ func TestEvaluateOffline(t *testing.T) {
 	}
 }
 
+// TestEvaluateOfflineHistorySkipsInvalidated: an earlier record marked
+// invalidated in --history is never compared with, as in Keptn.
+func TestEvaluateOfflineHistorySkipsInvalidated(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "slo.yaml"), gateSLO)
+	write(t, filepath.Join(dir, "values.yaml"), "m: 16\n")
+	// With r2 (avg 55) m = 16 would pass <=+10%; against r1 alone it warns.
+	write(t, filepath.Join(dir, "history.json"), `[
+  {"id": "r2", "result": "pass", "values": {"m": 100}, "invalidated": true},
+  {"id": "r1", "result": "pass", "values": {"m": 10}}
+]`)
+	r := ferry(t, dir, "evaluate", "--slo", "slo.yaml", "--values", "values.yaml", "--history", "history.json", "-o", "json")
+	var rec struct {
+		Result   string                `json:"result"`
+		Compared []struct{ ID string } `json:"compared"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec.Result != "warning" || len(rec.Compared) != 1 || rec.Compared[0].ID != "r1" {
+		t.Errorf("exit %d: %+v (%v)\n%s%s", r.code, rec, err, r.stdout, r.stderr)
+	}
+}
+
 // TestEvaluateLiveRecordAndReplay runs the quality gate from a CI's point
 // of view: project in a Git server, SLIs in Prometheus, record stored,
 // replayed from the commit's note.
@@ -138,6 +159,17 @@ func TestEvaluateLiveRecordAndReplay(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || len(rec.Compared) != 1 || !strings.HasSuffix(rec.Compared[0].ID, "-ci-42") {
 		t.Errorf("second evaluation compared with %+v (%v)\n%s", rec.Compared, err, r.stderr)
+	}
+
+	// A record marked invalidated in the ledger is never compared with,
+	// even when it is the newest.
+	gittest.CommitFiles(t, bare, "ferry/status", "invalidate", gittest.Files{
+		"ledger/staging/carts/29990101T000000.000Z-bad.json": gittest.Text(`{"version": 1, "id": "29990101T000000.000Z-bad", "result": "pass", "values": {"m": 1000}, "invalidated": true}` + "\n"),
+	})
+	r = ferry(t, "", append(args, "-o", "json")...)
+	rec.Compared = nil
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || len(rec.Compared) != 2 || !strings.HasSuffix(rec.Compared[0].ID, "-ci-43") || !strings.HasSuffix(rec.Compared[1].ID, "-ci-42") {
+		t.Errorf("after an invalidated record, compared with %+v (%v)\n%s", rec.Compared, err, r.stderr)
 	}
 
 	// Prometheus down: the gate fails with the reason, exit 1.
