@@ -110,7 +110,7 @@ func TestValidateKeptnProjects(t *testing.T) {
 func TestValidateProject(t *testing.T) {
 	dir := project(t, nil)
 	r := ferry(t, dir, "validate")
-	if r.code != 0 || !strings.HasSuffix(r.stdout, "0 error(s), 2 warning(s)\n") {
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "0 error(s), 6 warning(s)\n") {
 		t.Errorf("valid project: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := ferry(t, dir, "validate", "--strict"); r.code != 1 {
@@ -143,16 +143,38 @@ func TestValidateBrokenProjectListsEveryError(t *testing.T) {
 	}
 
 	j := ferry(t, dir, "validate", "-o", "json")
-	var diags []struct {
-		File     string `json:"file"`
-		Line     int    `json:"line"`
-		Column   int    `json:"column"`
-		Severity string `json:"severity"`
-		Message  string `json:"message"`
+	var v struct {
+		Files []struct {
+			File string `json:"file"`
+			Kind string `json:"kind"`
+		} `json:"files"`
+		Diagnostics []struct {
+			File     string `json:"file"`
+			Line     int    `json:"line"`
+			Column   int    `json:"column"`
+			Severity string `json:"severity"`
+			Message  string `json:"message"`
+		} `json:"diagnostics"`
 	}
-	if err := json.Unmarshal([]byte(j.stdout), &diags); err != nil || j.code != 1 {
+	if err := json.Unmarshal([]byte(j.stdout), &v); err != nil || j.code != 1 {
 		t.Fatalf("-o json: exit %d, %v\n%s", j.code, err, j.stdout)
 	}
+	kinds := map[string]string{}
+	for _, f := range v.Files {
+		kinds[f.File] = f.Kind
+	}
+	for file, kind := range map[string]string{
+		"shipyard.yaml": "shipyard", "holds/qa.yaml": "hold", "services/carts/slo.yaml": "slo",
+		"services/carts/stages/staging/slo.yaml": "slo", "services/carts/chart/": "chart", "services/carts-db/pin.yaml": "pin",
+	} {
+		if kinds[file] != kind {
+			t.Errorf("-o json reads %s as %q, want %q (files: %v)", file, kinds[file], kind, kinds)
+		}
+	}
+	if !strings.Contains(r.stdout, "  services/carts/stages/staging/slo.yaml  slo\n") {
+		t.Errorf("the human output does not say what it read:\n%s", r.stdout)
+	}
+	diags := v.Diagnostics
 	found := false
 	for _, d := range diags {
 		if d.File == "holds/qa.yaml" && d.Line == 1 && d.Column == 1 && d.Severity == "error" {

@@ -137,7 +137,7 @@ func (r *repoFlags) loadProject(ctx context.Context, dir string, stderr io.Write
 	}
 	p, diags := stages.Load(files)
 	if p == nil {
-		_ = printDiagnostics(stderr, outputHuman, diags.Errors())
+		_ = printValidation(stderr, outputHuman, validation{Diagnostics: diags.Errors()})
 		return nil, fmt.Errorf("the project is invalid")
 	}
 	return p, nil

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -37,8 +38,9 @@ on the command line are checked on their own.
 With --repo, the project is read from the tip of --ref (main by default)
 through a mirror kept in the user's cache directory.
 
--o json and -o yaml print the diagnostics as a list of {file, line, column,
-severity, message}.
+It says which files it read as what (shipyard, ferry, slo, sli, remediation,
+values, pin, hold, chart). -o json and -o yaml print {files: [{file, kind}],
+diagnostics: [{file, line, column, severity, message}]}.
 
 Exit status: 0 valid (warnings allowed unless --strict), 1 invalid, 2 usage
 error.`,
@@ -57,11 +59,12 @@ error.`,
 			if repo.opts.URL != "" && len(args) > 0 {
 				return usageError("give either --repo or a directory or files, not both")
 			}
-			diags, err := validateTarget(cmd, &repo, args)
+			res, err := validateTarget(cmd, &repo, args)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if err := printDiagnostics(cmd.OutOrStdout(), output.value, diags); err != nil {
+			diags := res.Diagnostics
+			if err := printValidation(cmd.OutOrStdout(), output.value, res); err != nil {
 				return err
 			}
 			if diags.HasErrors() || strict && len(diags) > 0 {
@@ -76,13 +79,20 @@ error.`,
 	return cmd
 }
 
-func validateTarget(cmd *cobra.Command, repo *repoFlags, args []string) (yamlfile.Diagnostics, error) {
+// validation is what validate found: the files it read, as what, and
+// every diagnostic.
+type validation struct {
+	Files       []stages.Role        `json:"files"`
+	Diagnostics yamlfile.Diagnostics `json:"diagnostics"`
+}
+
+func validateTarget(cmd *cobra.Command, repo *repoFlags, args []string) (validation, error) {
 	if repo.opts.URL != "" {
 		files, err := repo.read(cmd.Context())
 		if err != nil {
-			return nil, err
+			return validation{}, err
 		}
-		return loadAndRender(cmd.Context(), files), nil
+		return validation{Files: stages.Roles(files), Diagnostics: loadAndRender(cmd.Context(), files)}, nil
 	}
 	if len(args) == 0 {
 		args = []string{"."}
@@ -96,27 +106,34 @@ func validateTarget(cmd *cobra.Command, repo *repoFlags, args []string) (yamlfil
 }
 
 // validateDir checks a project directory, or the Keptn files below dir.
-func validateDir(ctx context.Context, dir string) (yamlfile.Diagnostics, error) {
+func validateDir(ctx context.Context, dir string) (validation, error) {
 	files, err := readDir(dir)
 	if err != nil {
-		return nil, err
+		return validation{}, err
 	}
-	var diags yamlfile.Diagnostics
+	var v validation
 	if isProject(files) {
-		diags = loadAndRender(ctx, files)
+		v.Files, v.Diagnostics = stages.Roles(files), loadAndRender(ctx, files)
 	} else {
 		for _, name := range sortedNames(files) {
 			if skipLoose(name, files) {
 				continue
 			}
-			diags = append(diags, stages.ValidateFile(stages.DetectKind(name, files[name]), name, files[name])...)
+			kind := stages.DetectKind(name, files[name])
+			if kind != stages.KindUnknown {
+				v.Files = append(v.Files, stages.Role{File: name, Kind: kind})
+			}
+			v.Diagnostics = append(v.Diagnostics, stages.ValidateFile(kind, name, files[name])...)
 		}
 	}
-	for i := range diags {
-		diags[i].File = displayPath(dir, diags[i].File)
+	for i := range v.Diagnostics {
+		v.Diagnostics[i].File = displayPath(dir, v.Diagnostics[i].File)
 	}
-	diags.Sort()
-	return diags, nil
+	for i := range v.Files {
+		v.Files[i].File = displayPath(dir, v.Files[i].File)
+	}
+	v.Diagnostics.Sort()
+	return v, nil
 }
 
 func isProject(files stages.Files) bool {
@@ -145,25 +162,26 @@ func skipLoose(name string, files stages.Files) bool {
 	return false
 }
 
-func validateFiles(names []string) (yamlfile.Diagnostics, error) {
-	var diags yamlfile.Diagnostics
+func validateFiles(names []string) (validation, error) {
+	var v validation
 	for _, name := range names {
 		data, err := os.ReadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return validation{}, fmt.Errorf("read %s: %w", name, err)
 		}
 		kind := stages.DetectKind(filepath.ToSlash(name), data)
 		if kind == stages.KindUnknown {
-			diags = append(diags, yamlfile.Diagnostic{
+			v.Diagnostics = append(v.Diagnostics, yamlfile.Diagnostic{
 				File: name, Line: 1, Column: 1, Severity: yamlfile.SeverityError,
 				Message: "cannot tell what kind of file this is (shipyard, SLO, SLI, remediation, ferry.yaml, hold or pin)",
 			})
 			continue
 		}
-		diags = append(diags, stages.ValidateFile(kind, name, data)...)
+		v.Files = append(v.Files, stages.Role{File: name, Kind: kind})
+		v.Diagnostics = append(v.Diagnostics, stages.ValidateFile(kind, name, data)...)
 	}
-	diags.Sort()
-	return diags, nil
+	v.Diagnostics.Sort()
+	return v, nil
 }
 
 // readDir reads every file below dir as ferry run reads them from Git:
@@ -236,21 +254,34 @@ func sortedNames(files stages.Files) []string {
 	return names
 }
 
-// printDiagnostics writes the diagnostics as lines and a summary, or as a
-// JSON or YAML list.
-func printDiagnostics(w io.Writer, output string, diags yamlfile.Diagnostics) error {
+// printValidation writes the diagnostics as lines, then the files read
+// and a summary; or all of it as JSON or YAML.
+func printValidation(w io.Writer, output string, v validation) error {
 	if output == outputJSON || output == outputYAML {
-		if diags == nil {
-			diags = yamlfile.Diagnostics{}
+		if v.Diagnostics == nil {
+			v.Diagnostics = yamlfile.Diagnostics{}
 		}
-		return printData(w, output, diags)
+		if v.Files == nil {
+			v.Files = []stages.Role{}
+		}
+		return printData(w, output, v)
 	}
-	for _, d := range diags {
+	for _, d := range v.Diagnostics {
 		if _, err := fmt.Fprintln(w, d.Error()); err != nil {
 			return err
 		}
 	}
-	errs := len(diags.Errors())
-	_, err := fmt.Fprintf(w, "%d error(s), %d warning(s)\n", errs, len(diags)-errs)
+	if v.Files != nil {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		_, _ = fmt.Fprintf(tw, "read %d file(s):\n", len(v.Files))
+		for _, f := range v.Files {
+			_, _ = fmt.Fprintf(tw, "  %s\t%s\n", f.File, f.Kind)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	errs := len(v.Diagnostics.Errors())
+	_, err := fmt.Fprintf(w, "%d error(s), %d warning(s)\n", errs, len(v.Diagnostics)-errs)
 	return err
 }
