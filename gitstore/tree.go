@@ -3,7 +3,9 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +31,20 @@ func Put(p string, data []byte) Edit { return Edit{Path: p, Data: data} }
 
 // Delete returns an edit removing p.
 func Delete(p string) Edit { return Edit{Path: p, Delete: true} }
+
+// EditsOf turns files by path into edits, in path order: a nil content
+// deletes the path.
+func EditsOf(files map[string][]byte) []Edit {
+	edits := make([]Edit, 0, len(files))
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if files[name] == nil {
+			edits = append(edits, Delete(name))
+		} else {
+			edits = append(edits, Put(name, files[name]))
+		}
+	}
+	return edits
+}
 
 // mtree is a tree being edited in memory. Subtrees are loaded from the
 // object store only when an edit descends into them, so the cost of an edit

@@ -3,12 +3,7 @@ package reconciler
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"path"
-	"slices"
-	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
@@ -112,15 +107,7 @@ func (p *pass) deploymentEdits(ref string, slot *status.Slot, run *status.Run, p
 	if err != nil {
 		return nil, err
 	}
-	edits := make([]gitstore.Edit, 0, len(files))
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if files[name] == nil {
-			edits = append(edits, gitstore.Delete(name))
-		} else {
-			edits = append(edits, gitstore.Put(name, files[name]))
-		}
-	}
-	return proj.Kustomize(p.batch.Reader, p.batch.Tip(ref), slot.Stage, edits)
+	return proj.Kustomize(p.batch.Reader, p.batch.Tip(ref), slot.Stage, gitstore.EditsOf(files))
 }
 
 func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers {
@@ -133,40 +120,24 @@ func trailers(slot *status.Slot, run *status.Run, task string) gitstore.Trailers
 
 // overrides reads the runtime values remediation wrote for a service.
 func (p *pass) overrides(ref, svc string) (map[string]any, error) {
-	tip := p.batch.Tip(ref)
-	if tip.IsZero() {
-		return nil, nil
-	}
-	data, err := p.batch.ReadFile(tip, path.Join(stages.ServicesDir, svc, "overrides.yaml"))
-	if gitstore.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("read overrides of %s: %w", svc, err)
-	}
-	return m, nil
+	return stages.ReadOverrides(p.batch.Reader, p.batch.Tip(ref), svc)
 }
 
 // findRunCommit looks for the deployment commit of a run on a branch (by
 // its Ferry-Run and Ferry-Candidate trailers: run ids restart when
 // ferry/status is lost), through merges, within the last commits.
 func (p *pass) findRunCommit(ref string, run *status.Run) (string, error) {
-	var found string
-	err := p.batch.Log(p.batch.Tip(ref), gitstore.LogOptions{Limit: maxHistorySearch}, func(c *gitstore.Commit) error {
-		if t := c.Trailers.Ferry(); t.Run == run.ID && t.Candidate == run.Candidate && t.Task == stages.TaskDeployment {
-			found = c.Hash.String()
-			return gitstore.ErrStopWalk
-		}
-		return nil
+	c, err := p.batch.Find(p.batch.Tip(ref), gitstore.LogOptions{Limit: maxHistorySearch}, func(c *gitstore.Commit) bool {
+		t := c.Trailers.Ferry()
+		return t.Run == run.ID && t.Candidate == run.Candidate && t.Task == stages.TaskDeployment
 	})
-	if err != nil {
+	switch {
+	case gitstore.IsNotFound(err):
+		return "", nil
+	case err != nil:
 		return "", fmt.Errorf("look for run %s on %s: %w", run.ID, ref, err)
 	}
-	return found, nil
+	return c.Hash.String(), nil
 }
 
 // rollback restores the stage's last released state of the service as a
@@ -232,17 +203,9 @@ func (p *pass) deployedReport(stage, commit string) (*status.Report, error) {
 // noteSignal records a deploy signal in the note on the stage commit it
 // concerns, next to the evaluation record that will join it.
 func (p *pass) noteSignal(commit string, r *status.Report) {
-	state := "applied"
-	if r.Healthy != nil && !*r.Healthy {
-		state = "failed"
-	}
-	line := fmt.Sprintf("%s %s %s", r.Received.UTC().Format(time.RFC3339), state, r.Message)
-	if r.Commit != commit {
-		line += " (at " + gitstore.ShortSHA(r.Commit) + ")"
-	}
 	h := gitstore.NewHash(commit)
 	old, _ := p.batch.Note(h)
-	if note, err := evaluator.AddSignal(old, commit, line); err == nil {
+	if note, err := evaluator.AddSignal(old, commit, r.SignalLine(commit)); err == nil {
 		p.batch.SetNote(h, note)
 	}
 }

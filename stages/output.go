@@ -83,3 +83,23 @@ func ReadRelease(rd gitstore.Reader, commit gitstore.Hash, svc string) (*Release
 	}
 	return &r, nil
 }
+
+// ReadOverrides reads the runtime values remediation wrote for a service
+// at a stage branch commit (overrides.yaml); nil when there are none.
+func ReadOverrides(rd gitstore.Reader, commit gitstore.Hash, svc string) (map[string]any, error) {
+	if commit.IsZero() {
+		return nil, nil
+	}
+	data, err := rd.ReadFile(commit, path.Join(ServicesDir, svc, OverridesFile))
+	if gitstore.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("read overrides of %s: %w", svc, err)
+	}
+	return m, nil
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // ReportKind says what a report tells.
@@ -188,4 +190,19 @@ func (b *Branch) Take(match func(*Report) bool, consumed map[string]bool) *Repor
 		}
 	}
 	return nil
+}
+
+// SignalLine is how a deploy signal is noted on the stage commit it
+// concerns: when, applied or failed, the sender's message, and the commit
+// it named when that is a later one.
+func (r *Report) SignalLine(commit string) string {
+	state := "applied"
+	if r.Healthy != nil && !*r.Healthy {
+		state = "failed"
+	}
+	line := fmt.Sprintf("%s %s %s", r.Received.UTC().Format(time.RFC3339), state, r.Message)
+	if r.Commit != commit {
+		line += " (at " + gitstore.ShortSHA(r.Commit) + ")"
+	}
+	return line
 }
