@@ -101,10 +101,10 @@ func (a *Answer) readData(e *cloudevents.Event) []error {
 	}
 	var raw map[string]json.RawMessage
 	if err := e.DataAs(&raw); err != nil {
-		return []error{fmt.Errorf("data: want a JSON object (datacontenttype application/json): %v", err)}
+		return []error{fmt.Errorf("data: want a JSON object (datacontenttype application/json): %w", err)}
 	}
 	if err := e.DataAs(&a.Data); err != nil {
-		return []error{fmt.Errorf("data: %v", err)}
+		return []error{fmt.Errorf("data: %w", err)}
 	}
 	var errs []error
 	if a.Phase == PhaseFinished {
@@ -129,7 +129,7 @@ func (a *Answer) readData(e *cloudevents.Event) []error {
 	if details, ok := raw[a.Task]; ok && a.Task != "" {
 		var w Window
 		if err := json.Unmarshal(details, &w); err != nil {
-			return append(errs, fmt.Errorf("data.%s: %v", a.Task, err))
+			return append(errs, fmt.Errorf("data.%s: %w", a.Task, err))
 		}
 		for _, f := range []struct {
 			name, v string

@@ -132,7 +132,7 @@ func TestEventsAnnounceAndFinishTasks(t *testing.T) {
 	gittest.CommitFiles(t, w.dir, "main", "subscribe to test and notify", gittest.Files{
 		"ferry.yaml": gittest.Text("settle: 10s\nsubscriptions:\n  - tasks: [test, notify]\n    url: " + sub.srv.URL + "/keptn\n    stages: [dev]\n"),
 	})
-	ferry := w.announcing(secret, token)
+	w.announcing(secret, token)
 	w.settle(time.Minute)
 	w.report(status.Report{Kind: status.ReportDeployed, Stage: "dev", Service: "carts", Commit: w.git("rev-parse", "stage/dev")})
 	w.settle(time.Minute)
@@ -170,7 +170,7 @@ func TestEventsAnnounceAndFinishTasks(t *testing.T) {
 	sub.none(t)
 
 	// A restart of ferry announces the wait again, with the same id.
-	ferry = w.announcing(secret, token)
+	ferry := w.announcing(secret, token)
 	w.settle(time.Minute)
 	if again := sub.next(t); again.ID() != id {
 		t.Errorf("announced again as %s, want %s", again.ID(), id)
