@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
@@ -132,6 +133,13 @@ func (l *Loop) AlertLabels() stages.AlertConfig {
 		return proj.Config.Alerts
 	}
 	return stages.AlertConfig{ServiceLabel: "service", StageLabel: "stage", ProblemLabel: "alertname"}
+}
+
+// Wait returns the task a run waits an answer on (see [event.Find]).
+func (l *Loop) Wait(run string) (*event.Wait, error) {
+	l.R.mu.Lock()
+	defer l.R.mu.Unlock()
+	return event.Find(l.R.opts.Store, l.R.projects.At, run)
 }
 
 // Record writes a report to ferry/status before it is acknowledged. Nothing

@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
@@ -51,6 +52,9 @@ type Options struct {
 	// Notifier, when set, is told of approvals needed, failed gates,
 	// rollbacks and escalations, once they are pushed.
 	Notifier notify.Notifier
+	// Announcer, when set, is told of the tasks waiting for an answer
+	// after every pass whose state is in Git.
+	Announcer event.Announcer
 	// PullRequests, when set, opens a pull request for each proposal.
 	PullRequests PullRequests
 	// Render limits rendering charts (time, output, memory); the zero
@@ -180,6 +184,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	if ur.Pushed() {
 		res.Pushed, res.Bytes = true, ur.Push.Bytes
 		p.pushed(r.logger(ctx))
+	}
+	if p != nil && p.st != nil && r.opts.Announcer != nil {
+		r.opts.Announcer.Announce(event.Waits(p.st, p.in.main, r.projects.At, r.opts.Store.Reader))
 	}
 	return res, nil
 }

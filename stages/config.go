@@ -2,9 +2,11 @@ package stages
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/remediator"
 )
@@ -60,6 +62,26 @@ type Subscription struct {
 	URL string `yaml:"url" json:"url"`
 	// Stages, when set, limits the subscription to these stages.
 	Stages []string `yaml:"stages" json:"stages,omitempty"`
+}
+
+// validate checks a subscription: an absolute http(s) URL with a host, and
+// at least one task, each a test or an external task. Its stages are
+// checked against the shipyard with the rest of the project.
+func (s *Subscription) validate(d *yamlfile.Doc, path string) {
+	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.Errorf(path+".url", "url %q must be an absolute http or https URL, e.g. https://tests.example.com/events", gitstore.Redact(s.URL))
+	}
+	if len(s.Tasks) == 0 {
+		d.Errorf(path+".tasks", "a subscription needs at least one task, e.g. tasks: [test]")
+	}
+	for j, task := range s.Tasks {
+		tp := fmt.Sprintf("%s.tasks[%d]", path, j)
+		if why := checkName(task, 0); why != "" {
+			d.Errorf(tp, "task name %s", why)
+		} else if _, own := taskProperties[task]; own && task != TaskTest {
+			d.Errorf(tp, "ferry runs %s itself: only test and external tasks are announced", task)
+		}
+	}
 }
 
 // StageConfig holds the settings of one stage.
@@ -168,6 +190,9 @@ func (c *Config) validate(d *yamlfile.Doc) {
 	}
 	if c.Remediation.MinReplicas < 0 || c.Remediation.MaxReplicas < 0 || c.Remediation.MaxReplicas > 0 && c.Remediation.MaxReplicas < c.Remediation.MinReplicas {
 		d.Errorf("remediation", "minReplicas and maxReplicas must be positive, and max at least min")
+	}
+	for i, sub := range c.Subscriptions {
+		sub.validate(d, fmt.Sprintf("subscriptions[%d]", i))
 	}
 	for name, st := range c.Stages {
 		switch st.Concurrency {

@@ -57,3 +57,47 @@ func TestHoldInForce(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscriptionValidation(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"valid", "subscriptions:\n  - tasks: [test, notify]\n    url: https://tests.example.com/events\n    stages: [dev]\n", ""},
+		{
+			"relative url", "subscriptions:\n  - tasks: [test]\n    url: /events\n",
+			`ferry.yaml:3:10: subscriptions[0].url: url "/events" must be an absolute http or https URL, e.g. https://tests.example.com/events`,
+		},
+		{
+			"other scheme", "subscriptions:\n  - tasks: [test]\n    url: ftp://tests.example.com/\n",
+			`ferry.yaml:3:10: subscriptions[0].url: url "ftp://tests.example.com/" must be an absolute http or https URL, e.g. https://tests.example.com/events`,
+		},
+		{
+			"credentials never shown", "subscriptions:\n  - tasks: [test]\n    url: mailto://user:pw@/x\n",
+			`ferry.yaml:3:10: subscriptions[0].url: url "mailto://***@/x" must be an absolute http or https URL, e.g. https://tests.example.com/events`,
+		},
+		{
+			"no tasks", "subscriptions:\n  - url: http://tests:8080/\n    tasks: []\n",
+			"ferry.yaml:3:12: subscriptions[0].tasks: a subscription needs at least one task, e.g. tasks: [test]",
+		},
+		{
+			"ferry's own task", "subscriptions:\n  - url: http://tests:8080/\n    tasks: [test, evaluation]\n",
+			"ferry.yaml:3:19: subscriptions[0].tasks[1]: ferry runs evaluation itself: only test and external tasks are announced",
+		},
+		{
+			"bad task name", "subscriptions:\n  - url: http://tests:8080/\n    tasks: [Load.Test]\n",
+			`ferry.yaml:3:13: subscriptions[0].tasks[0]: task name "Load.Test" must start with a lower-case letter and hold only lower-case letters, digits and '-', not ending in '-'`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, d := stages.ParseConfig("ferry.yaml", []byte(tt.src))
+			got := ""
+			if c == nil {
+				got = d.Diagnostics().Error()
+			}
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

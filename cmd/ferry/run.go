@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrycd/ferry/evaluator"
+	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/ingress"
@@ -29,6 +30,7 @@ import (
 type runFlags struct {
 	forge        forge.Options
 	notifyURL    string
+	events       event.Options
 	slackURLFile string
 	repo         repoFlags
 	prom         evaluator.PrometheusOptions
@@ -51,7 +53,10 @@ func newRun() *cobra.Command {
 shipyard by commits to the stage branches, recording everything on ferry/status
 and in notes. Passes run on a poll (a ref advertisement; a fetch only when
 something moved), on push webhooks at /hooks/git, on reports at
-/api/v1/reports and when a wait ends. It serves /metrics, /healthz and /readyz.
+/api/v1/reports and Keptn task events at /api/v1/events, and when a wait
+ends. A run that reaches test (without a duration) or an external task is
+announced with a sh.keptn.event.<task>.triggered CloudEvent to the
+subscriptions of ferry.yaml. It serves /metrics, /healthz and /readyz.
 
 Secrets come from files or the environment: FERRY_GIT_TOKEN (or
 --git-token-file), FERRY_REPORT_TOKEN (or --report-token-file),
@@ -95,6 +100,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push webhook secret")
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
 	fs.StringVar(&f.server.AlertTokenFile, "alert-token-file", "", "file holding the bearer token of /hooks/alertmanager (or FERRY_ALERT_TOKEN)")
+	fs.StringVar(&f.events.SecretFile, "event-secret-file", "", "file holding the key ferry signs the CloudEvents it sends to ferry.yaml's subscriptions with (X-Ferry-Signature: sha256=<hmac>)")
 	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
 	fs.StringVar(&f.forge.Kind, "forge", "", "open pull requests for manual approvals on this forge: github, gitlab or gitea")
@@ -132,6 +138,15 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	}
 	if n := f.notifier(ctx, log); n != nil {
 		opts.Notifier = n
+	}
+	if f.events.SecretFile != "" {
+		if _, err := os.ReadFile(f.events.SecretFile); err != nil {
+			return usageError("read --event-secret-file: %v", err)
+		}
+	}
+	f.events.Log = log.WithName("events")
+	if opts.Announcer, err = event.NewSender(ctx, f.events); err != nil {
+		return &exitError{code: exitFailed, err: err}
 	}
 	if f.forge.Kind != "" {
 		c, err := forge.New(f.forge)

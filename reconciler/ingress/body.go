@@ -66,6 +66,7 @@ func NewServer(addr string, h http.Handler) *http.Server {
 // pattern.
 var bodyLimits = map[string]int64{
 	"POST /api/v1/reports":     MaxReportBody,
+	"POST /api/v1/events":      MaxEventBody,
 	"POST /hooks/git":          MaxGitHookBody,
 	"POST /hooks/flux":         MaxSignalBody,
 	"POST /hooks/argocd":       MaxSignalBody,

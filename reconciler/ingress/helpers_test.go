@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler/ingress"
@@ -25,6 +26,8 @@ type statusLoop struct {
 	store *gitstore.Store
 	// delay is added before every write (a slow push).
 	delay time.Duration
+	// projects reads the project at a commit for Wait; nil: none reads.
+	projects event.ProjectAt
 
 	mu       sync.Mutex
 	triggers int
@@ -71,6 +74,14 @@ func (l *statusLoop) counts() (records, triggers int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.records, l.triggers
+}
+
+func (l *statusLoop) Wait(run string) (*event.Wait, error) {
+	at := l.projects
+	if at == nil {
+		at = func(gitstore.Hash) (*stages.Project, error) { return nil, gitstore.ErrNotFound }
+	}
+	return event.Find(l.store, at, run)
 }
 
 func (l *statusLoop) Ready() (bool, string) { return true, "" }

@@ -16,14 +16,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
 // ServerOptions configure ferry's HTTP endpoints.
 type ServerOptions struct {
-	// ReportTokenFile holds the bearer token of POST /api/v1/reports.
-	// Without one, reports are refused.
+	// ReportTokenFile holds the bearer token of POST /api/v1/reports and
+	// POST /api/v1/events. Without one, reports and events are refused.
 	ReportTokenFile string
 	// WebhookSecretFile holds the secret of push webhooks at /hooks/git:
 	// GitHub and Gitea sign bodies with it (HMAC-SHA256), GitLab sends it
@@ -81,9 +82,12 @@ type Loop interface {
 	StagePrefix() string
 	// AlertLabels are the alert label names of ferry.yaml on main.
 	AlertLabels() stages.AlertConfig
+	// Wait returns the task a run waits an answer on (see [event.Find]).
+	Wait(run string) (*event.Wait, error)
 }
 
-// Handler serves /healthz, /readyz, /metrics, /api/v1/reports, the push
+// Handler serves /healthz, /readyz, /metrics, /api/v1/reports, Keptn task
+// events at /api/v1/events, the push
 // webhooks at /hooks/git, the deploy signals at /hooks/flux and
 // /hooks/argocd, and Alertmanager at /hooks/alertmanager. Request bodies
 // are read under opts.BodyTimeout and within each endpoint's limit before
@@ -124,6 +128,7 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, "recorded\n")
 	})
+	mux.HandleFunc("POST "+event.Path, eventsHandler(l, func() string { return secretOf(opts.ReportTokenFile, opts.ReportToken) }))
 	mux.HandleFunc("POST /hooks/git", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
