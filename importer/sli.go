@@ -67,7 +67,7 @@ func (r *run) serviceSLIs(s *svc) {
 		}
 	}
 	if len(common) > 0 {
-		r.files[s.dir+"sli.yaml"] = sliFile("the queries every stage of "+s.name+" has alike", common)
+		r.files[s.dir+"sli.yaml"] = sliFile("the SLI files of every stage of "+s.name+" (the queries they have alike)", common)
 	}
 	for _, stage := range s.stages {
 		rest := map[string]string{}
@@ -80,8 +80,14 @@ func (r *run) serviceSLIs(s *svc) {
 			continue
 		}
 		from := r.u.Where(stage, s.name+"/"+p)
+		_, hasOwn := s.res[stage][p]
 		if _, ok := r.stageRes[stage][p]; ok {
-			from = r.u.Where(stage, p) + " (stage-wide) under " + from
+			wideFrom := r.u.Where(stage, p) + " (stage-wide)"
+			if hasOwn {
+				from = wideFrom + " under " + from
+			} else {
+				from = wideFrom
+			}
 		}
 		r.files[path.Join(s.dir, "stages", stage, "sli.yaml")] = sliFile(from, rest)
 	}
