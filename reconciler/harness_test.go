@@ -45,9 +45,15 @@ type world struct {
 
 func newWorld(t *testing.T, seed string) *world {
 	t.Helper()
+	return newWorldWith(t, func(dir string) { gittest.CommitTxtar(t, dir, "main", filepath.Join("testdata", seed)) })
+}
+
+// newWorldWith is newWorld with main's first commit written by seed.
+func newWorldWith(t *testing.T, seed func(dir string)) *world {
+	t.Helper()
 	w := &world{t: t, now: t0, latency: map[string]float64{}, notes: &recorder{}}
 	w.dir = gittest.InitBare(t)
-	gittest.CommitTxtar(t, w.dir, "main", filepath.Join("testdata", seed))
+	seed(w.dir)
 	// Every scenario ends with stage branches an agent can build.
 	t.Cleanup(func() {
 		if !t.Failed() {
