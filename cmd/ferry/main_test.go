@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -171,7 +172,7 @@ func TestValidateBrokenProjectListsEveryError(t *testing.T) {
 			t.Errorf("-o json reads %s as %q, want %q (files: %v)", file, kinds[file], kind, kinds)
 		}
 	}
-	if !strings.Contains(r.stdout, "  services/carts/stages/staging/slo.yaml  slo\n") {
+	if !regexp.MustCompile(`(?m)^  services/carts/stages/staging/slo\.yaml +slo$`).MatchString(r.stdout) {
 		t.Errorf("the human output does not say what it read:\n%s", r.stdout)
 	}
 	diags := v.Diagnostics
