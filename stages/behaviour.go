@@ -13,6 +13,13 @@ import (
 // their author likely meant: a test that can only time out, a sequence
 // nothing starts, a remediation nothing can trigger or check.
 func (l *fileLoader) checkBehaviour(p *Project) {
+	for i, sub := range p.Config.Subscriptions {
+		for j, stage := range sub.Stages {
+			if p.Shipyard.Stage(stage) == nil {
+				l.errorf(ConfigFile, fmt.Sprintf("subscriptions[%d].stages[%d]", i, j), "no stage %q in shipyard.yaml (stages: %s)", stage, strings.Join(p.Shipyard.StageNames(), ", "))
+			}
+		}
+	}
 	l.checkTests(p)
 	l.checkReachable(p)
 	for _, name := range sortedKeys(p.Services) {

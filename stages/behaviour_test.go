@@ -47,4 +47,10 @@ func TestBehaviourWarnings(t *testing.T) {
 	if diff := cmp.Diff(want, warnings()); diff != "" {
 		t.Errorf("after the fixes (-want +got):\n%s", diff)
 	}
+
+	// A subscription to a stage the shipyard does not have is an error.
+	files["ferry.yaml"] = []byte("subscriptions:\n  - tasks: [test]\n    url: http://tests.example/events\n    stages: [qa]\n")
+	if _, diags := stages.Load(files); !strings.Contains(diags.Error(), `ferry.yaml:4:14: subscriptions[0].stages[0]: no stage "qa" in shipyard.yaml (stages: dev, staging, production)`) {
+		t.Errorf("unknown subscription stage: %v", diags)
+	}
 }
