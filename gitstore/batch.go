@@ -104,6 +104,17 @@ func (b *Batch) Commit(ref string, req CommitRequest) (Hash, error) {
 	return h, nil
 }
 
+// Create makes req the root commit of ref when ref does not exist in the
+// batch, and does nothing when it does: a branch others build on is
+// created once, in the push that first needs it.
+func (b *Batch) Create(ref string, req CommitRequest) error {
+	if !b.Tip(ref).IsZero() {
+		return nil
+	}
+	_, err := b.Commit(ref, req)
+	return err
+}
+
 // parent returns the tree and parent list a new commit on ref builds on:
 // the ref's tip in the batch, or nothing when the ref does not exist yet.
 func (b *Batch) parent(ref string) (plumbing.Hash, []Hash, error) {

@@ -467,3 +467,29 @@ func TestCommitRejectsTrailersGitWouldNotRead(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateMakesARootCommitOnce(t *testing.T) {
+	srv, _ := seeded(t)
+	s := openStore(t, srv.URL)
+	b := s.Begin(fetch(t, s).Snapshot)
+	ref := s.StageRef("production")
+	req := gitstore.CommitRequest{Message: "create stage production", Edits: []gitstore.Edit{gitstore.Put("kustomization.yaml", []byte("resources: []\n"))}}
+	if err := b.Create(ref, req); err != nil {
+		t.Fatal(err)
+	}
+	root := b.Tip(ref)
+	c, err := b.Reader.Commit(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Parents) != 0 {
+		t.Errorf("the created branch's commit has parents %v", c.Parents)
+	}
+	req.Edits = []gitstore.Edit{gitstore.Put("other", []byte("x"))}
+	if err := b.Create(ref, req); err != nil {
+		t.Fatal(err)
+	}
+	if tip := b.Tip(ref); tip != root {
+		t.Errorf("Create moved an existing branch from %s to %s", root, tip)
+	}
+}

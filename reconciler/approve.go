@@ -1,9 +1,9 @@
 package reconciler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -14,7 +14,8 @@ import (
 
 // approve applies the approval task: automatic, or manual through a
 // proposal branch whose merge into the stage branch is the approval. A
-// failed gate is never approved.
+// failed gate is never approved. An approved merge waits to be deployed;
+// a proposal nobody merges within the stage's approval timeout expires.
 func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
 	verdict := stages.Worst(map[string]string{"gate": run.Gate, "tasks": stages.Worst(run.Results)})
 	if verdict == stages.ResultFail {
@@ -24,8 +25,14 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 	if mode != "manual" {
 		return done(stages.ResultPass, "approved automatically ("+verdict+")"), nil
 	}
-	stageRef := p.store.StageRef(slot.Stage)
-	proposal := p.store.FerryRef("proposals/" + slot.Stage + "/" + slot.Service)
+	if run.Proposed && run.StageCommit != "" { // merged: the run goes on once the merge is deployed
+		return p.awaitDeployed(slot, run, "approved by "+run.Approver+"; ")
+	}
+	stageRef, proposal := p.store.StageRef(slot.Stage), p.store.FerryRef("proposals/"+slot.Stage+"/"+slot.Service)
+	// A first promotion into the stage: its proposal needs a branch to merge into.
+	if err := p.batch.Create(stageRef, proj.NewStageBranch(slot.Stage, trailers(slot, run, stages.TaskApproval))); err != nil {
+		return done(stages.ResultFail, err.Error()), nil
+	}
 	if run.Waiting != status.WaitApproval {
 		p.batch.SetRef(proposal, p.batch.Tip(stageRef))
 		run.ProposalBase = p.batch.Tip(stageRef).String()
@@ -39,7 +46,7 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 		p.notify(slot, run, notify.EventApprovalNeeded, fmt.Sprintf("%s gate result needs a person's approval", verdict), func(n *notify.Notification) {
 			n.Proposal, n.Commit = strings.TrimPrefix(proposal, "refs/heads/"), c
 		})
-		return p.wait(run, status.WaitApproval, run.TaskStarted.Add(p.opts.Timeout)), nil
+		return p.wait(run, status.WaitApproval, run.TaskStarted.Add(proj.Config.ApprovalTimeout(slot.Stage))), nil
 	}
 	rejected := p.pullRequest(ctx, slot, run, proposal, stageRef)
 	c, err := p.findRunCommit(stageRef, run)
@@ -47,14 +54,13 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 		return taskOutcome{}, err
 	}
 	if c != "" {
-		run.StageCommit = c
+		var by string
+		run.StageCommit, by = p.merged(stageRef, c)
+		run.Approver = cmp.Or(run.Approver, by)
 		p.setDeployed(slot, run, false)
-		if run.Approver == "" {
-			run.Approver = p.approver(stageRef, c)
-		}
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
 		p.progress(run.Candidate, fmt.Sprintf("%s: %s approved by %s", slot.Stage, slot.Service, run.Approver))
-		return done(stages.ResultPass, "approved by "+run.Approver), nil
+		return p.wait(run, status.WaitDeployed, p.in.now.Add(proj.Settle(slot.Stage, run.Sequence))), nil
 	}
 	if p.batch.Tip(proposal).IsZero() {
 		return done(stages.ResultFail, "the proposal branch was deleted: not approved"), nil
@@ -63,7 +69,7 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
 		return done(stages.ResultFail, "the pull request was closed: not approved"), nil
 	}
-	if p.newerWaiting(slot, run, proj) {
+	if proj.Config.Concurrency(slot.Stage) == stages.ConcurrencyLatest && slot.Queues(run.Sequence) {
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
 		return done(status.ResultSuperseded, "the proposal was withdrawn: a newer candidate waits (concurrency latest)"), nil
 	}
@@ -74,16 +80,11 @@ func (p *pass) approve(ctx context.Context, slot *status.Slot, run *status.Run, 
 	}
 	if !p.in.now.Before(run.Until) {
 		p.batch.SetRef(proposal, gitstore.ZeroHash)
-		return done(stages.ResultFail, "no approval within "+p.opts.Timeout.String()), nil
+		msg := "no approval within " + proj.Config.ApprovalTimeout(slot.Stage).String() + ": the proposal was withdrawn"
+		p.notify(slot, run, notify.EventApprovalExpired, msg, nil)
+		return done(status.ResultExpired, msg), nil
 	}
 	return waiting(), nil
-}
-
-// newerWaiting reports whether, under concurrency latest, a newer
-// candidate waits for the same sequence.
-func (p *pass) newerWaiting(slot *status.Slot, run *status.Run, proj *stages.Project) bool {
-	return proj.Config.Concurrency(slot.Stage) == stages.ConcurrencyLatest && slices.ContainsFunc(slot.Queue,
-		func(q *status.Run) bool { return q.Sequence == run.Sequence })
 }
 
 // rebuildProposal brings a waiting proposal up to date with a stage branch
@@ -109,16 +110,17 @@ func (p *pass) rebuildProposal(proposal, stageRef string, slot *status.Slot, run
 	return nil
 }
 
-// approver names who merged commit c into the stage branch: the author of
-// the merge commit that brought it, else (a fast-forward or a squash) the
-// committer of the commit itself.
-func (p *pass) approver(ref, c string) string {
+// merged returns the commit that brought commit c onto the stage branch,
+// which agents report applied — the merge commit, else (a fast-forward or
+// a squash) c itself — and who made it: the merge's author, else c's
+// committer.
+func (p *pass) merged(ref, c string) (commit, by string) {
 	m, err := p.batch.BroughtBy(p.batch.Tip(ref), gitstore.NewHash(c), gitstore.LogOptions{Limit: maxHistorySearch})
 	switch {
 	case err != nil:
-		return "unknown"
+		return c, "unknown"
 	case m.Hash.String() == c:
-		return signature(m.Committer.Name, m.Committer.Email)
+		return c, signature(m.Committer.Name, m.Committer.Email)
 	}
-	return signature(m.Author.Name, m.Author.Email)
+	return m.Hash.String(), signature(m.Author.Name, m.Author.Email)
 }

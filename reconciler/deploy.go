@@ -42,6 +42,14 @@ func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, 
 		settle := task.DurationProperty("settle", proj.Config.SettleTime())
 		return p.wait(run, status.WaitDeployed, p.in.now.Add(settle)), nil
 	}
+	if !run.DeployedAt.IsZero() {
+		return done(stages.ResultPass, "deployed by the approved merge"), nil
+	}
+	return p.awaitDeployed(slot, run, "")
+}
+
+// awaitDeployed waits for a report that the run's stage commit is applied, or the settle time.
+func (p *pass) awaitDeployed(slot *status.Slot, run *status.Run, prefix string) (taskOutcome, error) {
 	r, err := p.deployedReport(slot.Stage, run.StageCommit)
 	if err != nil {
 		return taskOutcome{}, err
@@ -52,11 +60,11 @@ func (p *pass) deploy(slot *status.Slot, run *status.Run, proj *stages.Project, 
 		if r.Healthy != nil && !*r.Healthy {
 			return done(stages.ResultFail, "the deployment is unhealthy: "+r.Message), nil
 		}
-		return done(stages.ResultPass, "applied: "+r.Message), nil
+		return done(stages.ResultPass, prefix+"applied: "+r.Message), nil
 	}
 	if !p.in.now.Before(run.Until) {
 		run.DeployedAt = run.Until
-		return done(stages.ResultPass, "settled"), nil
+		return done(stages.ResultPass, prefix+"settled"), nil
 	}
 	return p.wait(run, status.WaitDeployed, run.Until), nil
 }

@@ -67,8 +67,8 @@ func (p *pass) endTask(slot *status.Slot, run *status.Run, proj *stages.Project,
 	run.Results[task] = out.result
 	p.record(slot, run, "%s: %s %s", task, out.result, out.msg)
 	switch out.result {
-	case status.ResultSuperseded:
-		p.finish(slot, run, proj, status.ResultSuperseded, out.msg)
+	case status.ResultSuperseded, status.ResultExpired:
+		p.finish(slot, run, proj, out.result, out.msg)
 	case stages.ResultFail:
 		if task == stages.TaskEvaluation {
 			p.notify(slot, run, notify.EventGateFailed, "the quality gate failed: "+out.msg, nil)
@@ -189,10 +189,7 @@ func (p *pass) wait(run *status.Run, what status.Wait, until time.Time) taskOutc
 // finish ends a run and starts the sequences its end triggers.
 func (p *pass) finish(slot *status.Slot, run *status.Run, proj *stages.Project, result, msg string) {
 	run.Result, run.Message, run.Ended = result, msg, p.in.now
-	run.Phase, run.Waiting, run.Until, run.TaskName = status.PhaseSucceeded, "", time.Time{}, ""
-	if result == stages.ResultFail {
-		run.Phase = status.PhaseFailed
-	}
+	run.Phase, run.Waiting, run.Until, run.TaskName = status.EndPhase(result), "", time.Time{}, ""
 	slot.Last, slot.Current = run, nil
 	p.transitions++
 	line := fmt.Sprintf("%s: %s %s for %s", slot.Stage, run.Sequence, result, slot.Service)

@@ -15,6 +15,7 @@ import (
 const (
 	DefaultStageBranchPrefix = "stage/"
 	DefaultSettle            = 30 * time.Second
+	DefaultApprovalTimeout   = 7 * 24 * time.Hour
 	DefaultReplicasKey       = remediator.DefaultReplicasKey
 	ConcurrencyQueue         = "queue"
 	ConcurrencyLatest        = "latest"
@@ -92,6 +93,9 @@ type StageConfig struct {
 	// Namespace is the namespace the stage's manifests are placed in.
 	// Default <project>-<stage>.
 	Namespace string `yaml:"namespace" json:"namespace,omitempty"`
+	// ApprovalTimeout is how long a manual approval into the stage waits
+	// for a person before the run ends as expired. Default 168h (7 days).
+	ApprovalTimeout string `yaml:"approvalTimeout" json:"approvalTimeout,omitempty"`
 }
 
 // AlertConfig names the alert labels that carry the service, the stage
@@ -200,6 +204,11 @@ func (c *Config) validate(d *yamlfile.Doc) {
 		default:
 			d.Errorf("stages."+name+".concurrency", "concurrency must be queue or latest, got %q", st.Concurrency)
 		}
+		if st.ApprovalTimeout != "" {
+			if _, why := parseDuration(st.ApprovalTimeout); why != "" {
+				d.Errorf("stages."+name+".approvalTimeout", "approvalTimeout %s", why)
+			}
+		}
 	}
 	c.setDefaults()
 }
@@ -217,6 +226,15 @@ func (c *Config) Namespace(project, stage string) string {
 		return st.Namespace
 	}
 	return project + "-" + stage
+}
+
+// ApprovalTimeout returns how long a manual approval into a stage waits:
+// the stage's approvalTimeout, else [DefaultApprovalTimeout].
+func (c *Config) ApprovalTimeout(stage string) time.Duration {
+	if d, why := parseDuration(c.Stages[stage].ApprovalTimeout); why == "" {
+		return d
+	}
+	return DefaultApprovalTimeout
 }
 
 // Concurrency returns the concurrency policy of a stage.

@@ -101,3 +101,44 @@ func TestSubscriptionValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestApprovalTimeout(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      map[string]time.Duration // by stage
+		err       string
+	}{
+		{name: "default", src: "settle: 10s\n", want: map[string]time.Duration{"production": 168 * time.Hour}},
+		{
+			name: "per stage", src: "stages:\n  production:\n    approvalTimeout: 72h\n  staging:\n    concurrency: latest\n",
+			want: map[string]time.Duration{"production": 72 * time.Hour, "staging": stages.DefaultApprovalTimeout, "dev": stages.DefaultApprovalTimeout},
+		},
+		{
+			name: "not a duration", src: "stages:\n  production:\n    approvalTimeout: 3 days\n",
+			err: `ferry.yaml:3:22: stages.production.approvalTimeout: approvalTimeout "3 days" is not a duration (want e.g. 30s, 15m, 1h)`,
+		},
+		{
+			name: "not positive", src: "stages:\n  production:\n    approvalTimeout: 0s\n",
+			err: `ferry.yaml:3:22: stages.production.approvalTimeout: approvalTimeout "0s" must be positive`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, d := stages.ParseConfig("ferry.yaml", []byte(tt.src))
+			if c == nil {
+				if got := d.Diagnostics().Error(); got != tt.err {
+					t.Errorf("got  %s\nwant %s", got, tt.err)
+				}
+				return
+			}
+			if tt.err != "" {
+				t.Fatalf("no error, want %s", tt.err)
+			}
+			for stage, want := range tt.want {
+				if got := c.ApprovalTimeout(stage); got != want {
+					t.Errorf("ApprovalTimeout(%q) = %s, want %s", stage, got, want)
+				}
+			}
+		})
+	}
+}

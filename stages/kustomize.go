@@ -96,6 +96,20 @@ func (p *Project) NamespaceManifest(stage string) []byte {
 	return encode("# The stage's namespace, maintained by ferry; agents never prune it.\n", ns)
 }
 
+// NewStageBranch is the first commit of a stage branch nothing was
+// released to, which ferry writes before it proposes a first promotion
+// into the stage (a pull request needs a branch to merge into): the
+// stage's Namespace and a root kustomization listing only it, so that the
+// branch builds as every later commit of it does, and applying it changes
+// nothing but the namespace.
+func (p *Project) NewStageBranch(stage string, trailers gitstore.Trailers) gitstore.CommitRequest {
+	return gitstore.CommitRequest{
+		Message:  fmt.Sprintf("create stage %s\n\nA first promotion into %s waits for approval: its proposal merges into this branch.", stage, stage),
+		Trailers: trailers,
+		Edits:    []gitstore.Edit{gitstore.Put(NamespaceFile, p.NamespaceManifest(stage)), gitstore.Put(KustomizationFile, RootKustomization(nil))},
+	}
+}
+
 // Kustomize returns edits followed by the edits that keep a stage
 // branch's kustomization files right once edits are applied to the
 // branch at tip (zero for a new branch): the root kustomization listing

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ferrycd/ferry/internal/yamlfile"
 )
@@ -32,6 +33,22 @@ func (p *Project) StartSequence(svc, trailer string) (stage, seq string, err err
 		return "", "", fmt.Errorf("no sequence %q in shipyard.yaml (sequences: %s)", name, strings.Join(p.Shipyard.SequenceNames(), ", "))
 	}
 	return stage, name, nil
+}
+
+// Settle returns how long a sequence waits for a deployment nothing
+// reports: the settle property of its deployment task, else ferry.yaml's
+// settle. The merge of an approved proposal is a deployment too, and waits
+// as long.
+func (p *Project) Settle(stage, seq string) time.Duration {
+	def := p.Config.SettleTime()
+	if q := p.Shipyard.Sequence(stage, seq); q != nil {
+		for i := range q.Tasks {
+			if q.Tasks[i].Name == TaskDeployment {
+				return q.Tasks[i].DurationProperty("settle", def)
+			}
+		}
+	}
+	return def
 }
 
 // FirstStageOf returns the first stage, in shipyard order, with a sequence

@@ -21,7 +21,10 @@ const (
 	ReasonProgressing Reason = "Progressing"
 	ReasonHeld        Reason = "Held"
 	ReasonRunFailed   Reason = "RunFailed"
-	ReasonRemediating Reason = "Remediating"
+	// ReasonApprovalExpired: the last run waited for an approval longer
+	// than the stage's approval timeout.
+	ReasonApprovalExpired Reason = "ApprovalExpired"
+	ReasonRemediating     Reason = "Remediating"
 )
 
 // Stall is an error only a new commit, or new credentials, can fix.

@@ -356,6 +356,8 @@ func serviceConditions(ss ServiceSummary) []Condition {
 		}
 	case ss.Last != nil && ss.Last.Result == "fail":
 		return []Condition{{Type: meta.ReadyCondition, Status: "False", Reason: ReasonRunFailed, Message: fmt.Sprintf("run %s failed: %s", ss.Last.Run, ss.Last.Message)}}
+	case ss.Last != nil && ss.Last.Result == ResultExpired:
+		return []Condition{{Type: meta.ReadyCondition, Status: "False", Reason: ReasonApprovalExpired, Message: fmt.Sprintf("run %s expired: %s", ss.Last.Run, ss.Last.Message)}}
 	}
 	return []Condition{{Type: meta.ReadyCondition, Status: "True", Reason: ReasonSucceeded, Message: "idle"}}
 }

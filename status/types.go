@@ -2,6 +2,7 @@ package status
 
 import (
 	"path"
+	"slices"
 	"time"
 )
 
@@ -47,9 +48,24 @@ const (
 	WaitReport     Wait = "report"      // an external task's report
 )
 
-// ResultSuperseded ends a run that a newer candidate replaced; no trigger
-// matches it.
-const ResultSuperseded = "superseded"
+// Results of a run besides the shipyard's pass, warning and fail; no
+// trigger matches them.
+const (
+	// ResultSuperseded ends a run that a newer candidate replaced.
+	ResultSuperseded = "superseded"
+	// ResultExpired ends a run whose manual approval did not come within
+	// the stage's approval timeout: nothing was deployed.
+	ResultExpired = "expired"
+)
+
+// EndPhase is the phase of a run that ended with result: failed when it
+// failed or its approval expired (it delivered nothing), else succeeded.
+func EndPhase(result string) Phase {
+	if result == "fail" || result == ResultExpired {
+		return PhaseFailed
+	}
+	return PhaseSucceeded
+}
 
 // State is state.yaml: what the loop knows beyond the slots.
 type State struct {
@@ -229,6 +245,13 @@ func SlotPath(stage, svc string) string { return path.Join(RunsDir, stage, svc+"
 
 // Key returns the slot's key.
 func (s *Slot) Key() string { return SlotKey(s.Stage, s.Service) }
+
+// Queues reports whether a run of sequence seq waits in the slot's queue:
+// under concurrency latest, a newer candidate that withdraws a waiting
+// proposal of the same sequence.
+func (s *Slot) Queues(seq string) bool {
+	return slices.ContainsFunc(s.Queue, func(q *Run) bool { return q.Sequence == seq })
+}
 
 // Clone returns a deep copy.
 func (s *Slot) Clone() *Slot {
