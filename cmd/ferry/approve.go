@@ -127,7 +127,7 @@ func (d *decision) approve(cmd *cobra.Command, stage, svc string) error {
 		return err
 	}
 	stageTip := snap.Get(p.base)
-	if ok, err := s.Reader.IsAncestor(stageTip, p.tip, gitstore.LogOptions{Limit: maxApproveSearch}); err != nil || !ok && !stageTip.IsZero() {
+	if ok, err := s.IsAncestor(stageTip, p.tip, gitstore.LogOptions{Limit: maxApproveSearch}); err != nil || !ok && !stageTip.IsZero() {
 		if err == nil {
 			err = fmt.Errorf("%s moved since %s was built: ferry rebuilds the proposal on its next pass; run the command again then", strings.TrimPrefix(p.base, "refs/heads/"), p.Branch)
 		}

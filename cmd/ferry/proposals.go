@@ -122,7 +122,7 @@ func readProposal(s *gitstore.Store, snap gitstore.Snapshot, st *status.Branch, 
 	if tip.IsZero() {
 		return nil, fmt.Errorf("no proposal waits for %s in %s (no branch %s)", svc, stage, strings.TrimPrefix(ref, "refs/heads/"))
 	}
-	c, err := s.Reader.Commit(tip)
+	c, err := s.Commit(tip)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", strings.TrimPrefix(ref, "refs/heads/"), err)
 	}
