@@ -1,15 +1,11 @@
 package forge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +31,22 @@ type Options struct {
 	TokenFile string
 	// Timeout bounds each request. Default 30s.
 	Timeout time.Duration
+	// Retries is how many times a request the forge answered with a 5xx,
+	// or with Gitea's 405 "Please try again later" (a merge asked for
+	// while the new request's mergeability is still being checked), is
+	// tried again. Default [DefaultRetries]; negative for none.
+	Retries int
+	// Backoff is the wait before the first retry; it doubles for each
+	// next one. Default [DefaultBackoff].
+	Backoff time.Duration
 }
+
+// Defaults for [Options].
+const (
+	DefaultTimeout = 30 * time.Second
+	DefaultRetries = 3
+	DefaultBackoff = time.Second
+)
 
 // Validate fills defaults and reports every problem at once.
 func (o *Options) Validate() error {
@@ -55,7 +66,13 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("forge token file: must not be empty"))
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
+		o.Timeout = DefaultTimeout
+	}
+	if o.Retries == 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
 	}
 	return errors.Join(errs...)
 }
@@ -98,8 +115,16 @@ const (
 	StateMerged = "merged"
 )
 
-// Open opens a pull request.
+// Open opens a pull request from r.Head into r.Base, or returns the one
+// already open for that pair: it looks for one first, and a create the
+// forge refuses because one exists (GitHub 422, GitLab and Gitea 409) is
+// answered by looking again. Opening is idempotent.
 func (c *Client) Open(ctx context.Context, r Request) (PullRequest, error) {
+	if pr, ok, err := c.Find(ctx, r.Head, r.Base); err != nil {
+		return PullRequest{}, fmt.Errorf("open pull request %s → %s: %w", r.Head, r.Base, err)
+	} else if ok {
+		return pr, nil
+	}
 	var body any
 	switch c.opts.Kind {
 	case GitLab:
@@ -108,7 +133,13 @@ func (c *Client) Open(ctx context.Context, r Request) (PullRequest, error) {
 		body = map[string]string{"head": r.Head, "base": r.Base, "title": r.Title, "body": r.Body}
 	}
 	var resp prResponse
-	if err := c.do(ctx, http.MethodPost, c.pullsPath(""), body, &resp, http.StatusCreated); err != nil {
+	err := c.do(ctx, http.MethodPost, c.pullsPath(""), body, &resp)
+	if IsAlreadyOpen(err) {
+		if pr, ok, ferr := c.Find(ctx, r.Head, r.Base); ferr == nil && ok {
+			return pr, nil
+		}
+	}
+	if err != nil {
 		return PullRequest{}, fmt.Errorf("open pull request %s → %s: %w", r.Head, r.Base, err)
 	}
 	return resp.pullRequest(), nil
@@ -117,7 +148,7 @@ func (c *Client) Open(ctx context.Context, r Request) (PullRequest, error) {
 // Get reads a pull request's state.
 func (c *Client) Get(ctx context.Context, number int) (PullRequest, error) {
 	var resp prResponse
-	if err := c.do(ctx, http.MethodGet, c.pullsPath(strconv.Itoa(number)), nil, &resp, http.StatusOK); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.pullsPath(strconv.Itoa(number)), nil, &resp); err != nil {
 		return PullRequest{}, fmt.Errorf("read pull request %d: %w", number, err)
 	}
 	return resp.pullRequest(), nil
@@ -139,16 +170,38 @@ func (c *Client) pullsPath(number string) string {
 
 // prResponse holds the fields ferry reads from all three APIs.
 type prResponse struct {
-	Number   int    `json:"number"`
-	IID      int    `json:"iid"`
-	HTMLURL  string `json:"html_url"`
-	WebURL   string `json:"web_url"`
-	State    string `json:"state"`
-	Merged   bool   `json:"merged"`
-	MergedBy *struct {
+	Number  int    `json:"number"`
+	IID     int    `json:"iid"`
+	HTMLURL string `json:"html_url"`
+	WebURL  string `json:"web_url"`
+	State   string `json:"state"`
+	Merged  bool   `json:"merged"`
+	// Head and Base name the branches (GitHub, Gitea); SourceBranch and
+	// TargetBranch (GitLab).
+	Head         *branchRef `json:"head"`
+	Base         *branchRef `json:"base"`
+	SourceBranch string     `json:"source_branch"`
+	TargetBranch string     `json:"target_branch"`
+	MergedBy     *struct {
 		Login    string `json:"login"`
 		Username string `json:"username"`
 	} `json:"merged_by"`
+}
+
+type branchRef struct {
+	Ref string `json:"ref"`
+}
+
+// branches returns the head and base branch names of any of the APIs.
+func (r prResponse) branches() (head, base string) {
+	head, base = r.SourceBranch, r.TargetBranch
+	if r.Head != nil {
+		head = r.Head.Ref
+	}
+	if r.Base != nil {
+		base = r.Base.Ref
+	}
+	return head, base
 }
 
 func (r prResponse) pullRequest() PullRequest {
@@ -171,51 +224,4 @@ func (r prResponse) pullRequest() PullRequest {
 		}
 	}
 	return pr
-}
-
-func (c *Client) do(ctx context.Context, method, path string, in, out any, want int) error {
-	tok, err := os.ReadFile(c.opts.TokenFile)
-	if err != nil {
-		return fmt.Errorf("read token file: %w", err)
-	}
-	token := strings.TrimSpace(string(tok))
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.opts.API, "/")+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	switch c.opts.Kind {
-	case GitHub:
-		req.Header.Set("Accept", "application/vnd.github+json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	case GitLab:
-		req.Header.Set("PRIVATE-TOKEN", token)
-	case Gitea:
-		req.Header.Set("Authorization", "token "+token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %s", method, path, strings.ReplaceAll(err.Error(), token, "***"))
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: read response: %w", method, path, err)
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package reconciler_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,14 +19,17 @@ import (
 	"github.com/ferrycd/ferry/reconciler"
 )
 
-// githubAPI answers the two pull request calls ferry makes, as GitHub's
-// REST API documents them; the test sets the state reviews reach.
+// githubAPI answers the pull request calls ferry makes, as GitHub's REST
+// API documents them; the test sets the state reviews reach, and whether
+// the API is down (502).
 type githubAPI struct {
 	mu      sync.Mutex
 	created []map[string]string
 	state   string
 	merged  bool
 	by      string
+	down    bool
+	gets    int
 }
 
 func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +37,16 @@ func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case g.down:
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = fmt.Fprint(w, `{"message": "Server Error"}`)
+	case r.Method == http.MethodGet && r.URL.Path == "/repos/team/delivery/pulls":
+		list := "[]"
+		if len(g.created) > 0 && g.state == "open" {
+			list = `[{"number": 7, "html_url": "https://github.com/team/delivery/pull/7", "state": "open", "merged": false,
+				"head": {"ref": "ferry/proposals/production/carts"}, "base": {"ref": "stage/production"}}]`
+		}
+		_, _ = fmt.Fprint(w, list)
 	case r.Method == http.MethodPost && r.URL.Path == "/repos/team/delivery/pulls":
 		var body map[string]string
 		b, _ := io.ReadAll(r.Body)
@@ -41,6 +55,7 @@ func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		_, _ = fmt.Fprint(w, `{"number": 7, "html_url": "https://github.com/team/delivery/pull/7", "state": "open", "merged": false}`)
 	case r.Method == http.MethodGet && r.URL.Path == "/repos/team/delivery/pulls/7":
+		g.gets++
 		by := "null"
 		if g.by != "" {
 			by = fmt.Sprintf(`{"login": %q}`, g.by)
@@ -59,7 +74,7 @@ func worldWithForge(t *testing.T) (*world, *githubAPI) {
 	if err := os.WriteFile(tok, []byte("t0k"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := forge.New(forge.Options{Kind: forge.GitHub, API: srv.URL, Repo: "team/delivery", TokenFile: tok})
+	c, err := forge.New(forge.Options{Kind: forge.GitHub, API: srv.URL, Repo: "team/delivery", TokenFile: tok, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +137,74 @@ func TestApprovalPullRequestClosed(t *testing.T) {
 	}
 	if img := w.image("production"); img != "carts:0.11.1" {
 		t.Errorf("production runs %q after a rejection", img)
+	}
+}
+
+// A forge that fails is shown on the run, in runs/ and status.json, with
+// the time it first failed; the call that succeeds clears it and records
+// the pull request's URL in the run's action.
+func TestForgeFailureIsShownAndCleared(t *testing.T) {
+	w, api := worldWithForge(t)
+	w.settle(time.Hour)
+	w.latency["staging/carts:0.11.2"] = 700
+	api.mu.Lock()
+	api.down = true
+	api.mu.Unlock()
+	w.bump("carts:0.11.2")
+	w.settle(10 * time.Minute)
+	runs := w.git("show", "ferry/status:runs/production/carts.yaml")
+	if !strings.Contains(runs, "forgeError:") || !strings.Contains(runs, "502 Bad Gateway") || !strings.Contains(runs, "forgeErrorAt:") {
+		t.Errorf("the forge's failure is not on the run:\n%s", runs)
+	}
+	f := w.summary().Stages[2].Services[0].InFlight
+	if f == nil || !strings.Contains(f.ForgeError, "502 Bad Gateway") || f.ForgeErrorAt.IsZero() || f.ForgeErrorAt.After(w.now) {
+		t.Fatalf("status.json does not show the forge's failure: %+v", f)
+	}
+
+	api.mu.Lock()
+	api.down = false
+	api.mu.Unlock()
+	w.settle(10 * time.Minute)
+	f = w.summary().Stages[2].Services[0].InFlight
+	if f == nil || f.ForgeError != "" || !f.ForgeErrorAt.IsZero() {
+		t.Errorf("the failure outlived the forge's recovery: %+v", f)
+	}
+	if f == nil || f.PullRequest != "https://github.com/team/delivery/pull/7" || !strings.HasSuffix(f.Action, "(https://github.com/team/delivery/pull/7)") {
+		t.Errorf("the pull request is not in the run's action: %+v", f)
+	}
+	if note := w.git("notes", "--ref=ferry", "show", "main"); !strings.Contains(note, "production: pull request for carts: https://github.com/team/delivery/pull/7") {
+		t.Errorf("the candidate's note lacks the pull request:\n%s", note)
+	}
+}
+
+// A pull request closed on the forge changes no ref: a trigger (the
+// forge's pull_request webhook) makes the next pass read the forge at
+// once instead of skipping it as idle.
+func TestTriggerReadsTheForgeAtOnce(t *testing.T) {
+	w, api := worldWithForge(t)
+	w.settle(time.Hour)
+	w.latency["staging/carts:0.11.2"] = 700
+	w.bump("carts:0.11.2")
+	w.settle(10 * time.Minute)
+	api.mu.Lock()
+	api.state = "closed"
+	gets := api.gets
+	api.mu.Unlock()
+	// The clock stands still: without a trigger the pass is idle.
+	if _, err := w.rec.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	api.mu.Lock()
+	idleGets := api.gets
+	api.mu.Unlock()
+	if idleGets != gets {
+		t.Fatalf("an idle pass read the forge")
+	}
+	reconciler.NewLoop(w.rec, time.Minute).Trigger()
+	if res, err := w.rec.Pass(context.Background()); err != nil || !res.Pushed {
+		t.Fatalf("the pass after a trigger: %+v, %v", res, err)
+	}
+	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "the pull request was closed: not approved") {
+		t.Errorf("the closed pull request was not noticed:\n%s", runs)
 	}
 }

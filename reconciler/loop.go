@@ -42,6 +42,7 @@ func NewLoop(r *Reconciler, poll time.Duration) *Loop {
 
 // Trigger asks for a pass soon. It never blocks.
 func (l *Loop) Trigger() {
+	l.R.woken.Store(true)
 	select {
 	case l.trigger <- struct{}{}:
 	default:

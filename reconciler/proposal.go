@@ -41,6 +41,7 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 	} else {
 		pr, err = prs.Get(ctx, run.PullRequest)
 	}
+	run.ForgeCalled(err, p.in.now)
 	if err != nil {
 		p.log.Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
 		return false

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -93,6 +94,7 @@ type Reconciler struct {
 	// push and when its first wait ends: the same refs before that time
 	// give the same (empty) result, so the pass stops after the fetch.
 	idle  *idlePass
+	woken atomic.Bool // set by Loop.Trigger: a forge's review may have changed, so no pass is skipped
 	slots status.Cache
 	gates evaluator.Background
 }
@@ -192,9 +194,9 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 }
 
 // stillIdle reports whether nothing can have changed since the last idle
-// pass: the same refs, and no wait has ended.
+// pass: the same refs, no wait ended, and no Trigger since.
 func (r *Reconciler) stillIdle(snap gitstore.Snapshot) bool {
-	if r.idle == nil || !r.idle.snap.Equal(snap) {
+	if r.woken.Swap(false) || r.idle == nil || !r.idle.snap.Equal(snap) {
 		return false
 	}
 	return r.idle.next.IsZero() || r.opts.Now().Before(r.idle.next)

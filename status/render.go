@@ -148,6 +148,9 @@ func waitingText(ss ServiceSummary) string {
 	if f.Action != "" {
 		t += ": **" + cellText(f.Action) + "**"
 	}
+	if f.ForgeError != "" {
+		t += " (the forge failed since " + f.ForgeErrorAt.UTC().Format(time.RFC3339) + ": " + cellText(f.ForgeError) + "; retried)"
+	}
 	return t
 }
 

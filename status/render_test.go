@@ -36,6 +36,7 @@ const (
 	devCommit2     = "d6e7f8091122334455667788990a1b2c3d4e5f60"
 
 	pullRequestURL = "https://forge.example.com/sockshop/sockshop/pulls/12"
+	forgeError     = "read pull request 12: GET /repos/sockshop/sockshop/pulls/12: 502 Bad Gateway: upstream timed out"
 )
 
 func ago(d time.Duration) time.Time { return fixedNow.Add(-d) }
@@ -52,7 +53,7 @@ func sampleSlot() *status.Slot {
 			TriggeredBy: "staging.delivery", Gate: "pass",
 			Phase: status.PhaseWaiting, Task: 1, TaskName: "approval", TaskStarted: ago(30 * time.Minute),
 			Waiting: status.WaitApproval, StageCommit: prodCommit2, Proposed: true, ProposalBase: prodCommit1,
-			PullRequest: 12, PullRequestURL: pullRequestURL,
+			PullRequest: 12, PullRequestURL: pullRequestURL, ForgeError: forgeError, ForgeErrorAt: ago(2 * time.Minute),
 			Results: map[string]string{"deployment": "pass"},
 			Since:   ago(5 * time.Hour),
 		},
@@ -285,7 +286,7 @@ func TestSummaryFacts(t *testing.T) {
 					Run: "r8", Candidate: carts111, Pin: "image=carts:0.11.1", Sequence: "delivery", Task: "approval",
 					Phase: status.PhaseWaiting, WaitingFor: "approval",
 					Action:      "merge ferry/proposals/production/carts into stage/production (" + pullRequestURL + ")",
-					PullRequest: pullRequestURL, Since: ago(5 * time.Hour),
+					PullRequest: pullRequestURL, ForgeError: forgeError, ForgeErrorAt: ago(2 * time.Minute), Since: ago(5 * time.Hour),
 				},
 			},
 			{
@@ -424,5 +425,30 @@ func TestStallWithoutError(t *testing.T) {
 	s := status.Summarize(b, in)
 	if c := s.Conditions[0]; c.Status != "False" || c.Reason != status.ReasonInvalidProject || c.Message == "" {
 		t.Errorf("Ready = %+v, want False for InvalidProject with a message", c)
+	}
+}
+
+// TestForgeCalled checks that a forge failure is recorded with the time it
+// was first seen, kept as it is while it repeats, and cleared by a success.
+func TestForgeCalled(t *testing.T) {
+	errDown := errors.New("open pull request: POST /repos/o/r/pulls: 502 Bad Gateway: ")
+	errAuth := errors.New("open pull request: POST /repos/o/r/pulls: 401 Unauthorized: Bad credentials")
+	steps := []struct {
+		err      error
+		at       time.Time
+		want     string
+		wantTime time.Time
+	}{
+		{errDown, ago(3 * time.Minute), errDown.Error(), ago(3 * time.Minute)},
+		{errDown, ago(2 * time.Minute), errDown.Error(), ago(3 * time.Minute)},
+		{errAuth, ago(1 * time.Minute), errAuth.Error(), ago(1 * time.Minute)},
+		{nil, fixedNow, "", time.Time{}},
+	}
+	var r status.Run
+	for i, s := range steps {
+		r.ForgeCalled(s.err, s.at)
+		if r.ForgeError != s.want || !r.ForgeErrorAt.Equal(s.wantTime) {
+			t.Errorf("step %d: ForgeError %q at %s, want %q at %s", i, r.ForgeError, r.ForgeErrorAt, s.want, s.wantTime)
+		}
 	}
 }

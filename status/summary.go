@@ -99,10 +99,14 @@ type InFlight struct {
 	WaitingFor string    `json:"waitingFor,omitempty"`
 	Until      time.Time `json:"until,omitzero"`
 	// Action is what a person or a tool must do to unblock the run.
-	Action      string    `json:"action,omitempty"`
-	PullRequest string    `json:"pullRequest,omitempty"`
-	Message     string    `json:"message,omitempty"`
-	Since       time.Time `json:"since"`
+	Action      string `json:"action,omitempty"`
+	PullRequest string `json:"pullRequest,omitempty"`
+	// ForgeError is why the last call to the forge for the run's pull
+	// request failed, since ForgeErrorAt; ferry tries again.
+	ForgeError   string    `json:"forgeError,omitempty"`
+	ForgeErrorAt time.Time `json:"forgeErrorAt,omitzero"`
+	Message      string    `json:"message,omitempty"`
+	Since        time.Time `json:"since"`
 }
 
 // LastRun is a finished run.
@@ -383,6 +387,7 @@ func inFlight(r *Run, slot *Slot, in Input) *InFlight {
 	f := &InFlight{
 		Run: r.ID, Candidate: r.Candidate, Pin: r.Pin, Sequence: r.Sequence, Task: r.TaskName,
 		Phase: r.Phase, Until: r.Until, PullRequest: r.PullRequestURL, Message: r.Message, Since: r.Since,
+		ForgeError: r.ForgeError, ForgeErrorAt: r.ForgeErrorAt,
 	}
 	stageBranch := in.StagePrefix + slot.Stage
 	switch r.Phase {

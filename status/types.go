@@ -173,6 +173,11 @@ type Run struct {
 	// PullRequest and PullRequestURL name the proposal's pull request.
 	PullRequest    int    `yaml:"pullRequest,omitempty"`
 	PullRequestURL string `yaml:"pullRequestURL,omitempty"`
+	// ForgeError is why the last call to the forge for this run's pull
+	// request failed, and ForgeErrorAt when it first failed so; the next
+	// call that succeeds clears both (see [Run.ForgeCalled]).
+	ForgeError   string    `yaml:"forgeError,omitempty"`
+	ForgeErrorAt time.Time `yaml:"forgeErrorAt,omitempty"`
 	// Approver is who merged the proposal.
 	Approver   string    `yaml:"approver,omitempty"`
 	DeployedAt time.Time `yaml:"deployedAt,omitempty"`
@@ -195,6 +200,19 @@ type Run struct {
 	// Depth counts the sequences that triggered each other up to this run
 	// (0 for a candidate's first run).
 	Depth int `yaml:"depth,omitempty"`
+}
+
+// ForgeCalled records how a call to the forge for the run's pull request
+// went: a failure with the time it was first seen (the same failure again
+// changes nothing, so a forge that stays down adds no status commits), a
+// success clears it.
+func (r *Run) ForgeCalled(err error, now time.Time) {
+	switch {
+	case err == nil:
+		r.ForgeError, r.ForgeErrorAt = "", time.Time{}
+	case err.Error() != r.ForgeError:
+		r.ForgeError, r.ForgeErrorAt = err.Error(), now
+	}
 }
 
 // EvaluationWindow is the window an evaluation without a test window

@@ -14,10 +14,13 @@
 //	ferry get run STAGE SERVICE [--repo URL] [-o json|yaml]
 //	ferry get problem ID [--repo URL] [-o json|yaml]
 //	ferry problem open --service S --stage T --type PROBLEM [--repo URL]
+//	ferry proposals [--repo URL] [-o json|yaml]
+//	ferry approve STAGE SERVICE [--repo URL] [--forge KIND --forge-api URL --forge-repo O/R --forge-token-file F]
+//	ferry reject STAGE SERVICE [--reason TEXT] [--repo URL] [forge flags]
 //	ferry demo
 //
 // The commands that read from a repository alone (status, history,
-// problems, get, problem open) default --repo to $FERRY_REPO, else to the
+// problems, get, problem open, proposals, approve, reject) default --repo to $FERRY_REPO, else to the
 // origin remote of the clone in the current directory. Read commands keep
 // their mirror in the user's cache directory, ferry/mirrors/.
 //

@@ -52,7 +52,7 @@ func newRun() *cobra.Command {
 		Long: `Run watches a repository and carries every candidate through the stages of its
 shipyard by commits to the stage branches, recording everything on ferry/status
 and in notes. Passes run on a poll (a ref advertisement; a fetch only when
-something moved), on push webhooks at /hooks/git, on reports at
+something moved), on push and pull request webhooks at /hooks/git, on reports at
 /api/v1/reports and Keptn task events at /api/v1/events, and when a wait
 ends. A run that reaches test (without a duration) or an external task is
 announced with a sh.keptn.event.<task>.triggered CloudEvent to the
@@ -103,10 +103,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.events.SecretFile, "event-secret-file", "", "file holding the key ferry signs the CloudEvents it sends to ferry.yaml's subscriptions with (X-Ferry-Signature: sha256=<hmac>)")
 	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
-	fs.StringVar(&f.forge.Kind, "forge", "", "open pull requests for manual approvals on this forge: github, gitlab or gitea")
-	fs.StringVar(&f.forge.API, "forge-api", "", "the forge's API URL (https://api.github.com, https://gitlab.example.com/api/v4, https://gitea.example.com/api/v1)")
-	fs.StringVar(&f.forge.Repo, "forge-repo", "", "the repository on the forge, owner/name")
-	fs.StringVar(&f.forge.TokenFile, "forge-token-file", "", "file holding the forge API token")
+	bindForge(fs, &f.forge, "open pull requests for manual approvals on this forge: github, gitlab or gitea")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	fs.StringVar(&f.logFormat, "log-format", logText, "log format: text or json")
 	return cmd

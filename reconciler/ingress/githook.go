@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// webhookOK verifies a push webhook from GitHub (X-Hub-Signature-256),
+// webhookOK verifies a push or pull request webhook (any event: they
+// are signed alike) from GitHub (X-Hub-Signature-256),
 // Gitea (X-Gitea-Signature), GitLab (X-Gitlab-Token) or Bitbucket Server
 // (X-Hub-Signature with sha256=). The signature is checked over the body
 // and, for a form (application/x-www-form-urlencoded), over its payload

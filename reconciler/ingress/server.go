@@ -26,7 +26,8 @@ type ServerOptions struct {
 	// ReportTokenFile holds the bearer token of POST /api/v1/reports and
 	// POST /api/v1/events. Without one, reports and events are refused.
 	ReportTokenFile string
-	// WebhookSecretFile holds the secret of push webhooks at /hooks/git:
+	// WebhookSecretFile holds the secret of the push and pull request
+	// webhooks at /hooks/git:
 	// GitHub and Gitea sign bodies with it (HMAC-SHA256), GitLab sends it
 	// as X-Gitlab-Token, Bitbucket Server signs like GitHub. Without one,
 	// webhooks are refused.
@@ -87,7 +88,7 @@ type Loop interface {
 }
 
 // Handler serves /healthz, /readyz, /metrics, /api/v1/reports, Keptn task
-// events at /api/v1/events, the push
+// events at /api/v1/events, the push and pull request
 // webhooks at /hooks/git, the deploy signals at /hooks/flux and
 // /hooks/argocd, and Alertmanager at /hooks/alertmanager. Request bodies
 // are read under opts.BodyTimeout and within each endpoint's limit before
@@ -139,7 +140,9 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 			http.Error(w, "the webhook signature or token does not match", http.StatusUnauthorized)
 			return
 		}
-		// What the push was about does not matter: the pass reads Git.
+		// What the push or the pull request event was about does not
+		// matter: the pass reads Git, and the forge for the pull
+		// requests of waiting proposals (a trigger skips no pass).
 		l.Trigger()
 		w.WriteHeader(http.StatusAccepted)
 	})
