@@ -101,7 +101,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of /hooks/flux and /hooks/argocd (HMAC key or bearer token)")
 	fs.StringVar(&f.server.AlertTokenFile, "alert-token-file", "", "file holding the bearer token of /hooks/alertmanager (or FERRY_ALERT_TOKEN)")
 	fs.StringVar(&f.events.SecretFile, "event-secret-file", "", "file holding the key ferry signs the CloudEvents it sends to ferry.yaml's subscriptions with (X-Ferry-Signature: sha256=<hmac>)")
-	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed, gate failed, rolled back) as JSON to this URL")
+	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed or expired, gate failed, rolled back, problem escalated) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
 	bindForge(fs, &f.forge, "open pull requests for manual approvals on this forge: github, gitlab or gitea")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
