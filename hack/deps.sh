@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the tests need that Go does not bring: git (with
-# git-http-backend) for the interoperability suite, and the real Prometheus
-# and Alertmanager for the end-to-end tests. As root it installs Debian's
-# packages with apt-get; otherwise it says what is missing (the tests that
-# need it skip locally, and fail under CI=true).
+# git-http-backend) for the interoperability suite, the real Prometheus
+# and Alertmanager for the end-to-end tests, and gcc to build the Gitea
+# server of the forge tests (hack/gitea.sh: built once, then cached). As
+# root it installs Debian's packages with apt-get; otherwise it says what is
+# missing (the tests that need it skip locally, and fail under CI=true).
 set -euo pipefail
 
 need=()
 command -v git >/dev/null || need+=(git)
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
@@ -26,3 +28,5 @@ if command -v git >/dev/null && [ ! -x "$(git --exec-path)/git-http-backend" ]; 
   echo "hack/deps.sh: git-http-backend is missing from $(git --exec-path): the interoperability tests need it" >&2
   exit 1
 fi
+
+"$(dirname "$0")/gitea.sh"
