@@ -3,6 +3,7 @@ package reconciler_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/ferrycd/ferry/internal/giteatest"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 // giteaWorld is a world whose repository lives on a real Gitea: ferry
@@ -219,4 +221,52 @@ func TestRejectionOnGitea(t *testing.T) {
 	if !ok || svc.InFlight != nil || svc.Last == nil || svc.Last.Result != "fail" || svc.Last.Message != "approval failed: the pull request was closed: not approved" {
 		t.Errorf("production/carts in status.json: %+v (last %+v)", svc, svc.Last)
 	}
+}
+
+// A push to Gitea reaches ferry as Gitea's signed push webhook at
+// /hooks/git, and the pass runs at once: the loop polls only hourly, yet
+// the new candidate is on ferry/status within seconds.
+func TestPushWebhookFromGitea(t *testing.T) {
+	g := newGiteaWorld(t)
+	g.rec = g.withOptions(func(*reconciler.Options) {}) // no forge: the approval waits quietly
+	g.settle(time.Hour)
+	loop := reconciler.NewLoop(g.rec, time.Hour)
+	hooks := httptest.NewServer(ingress.Handler(loop, ingress.ServerOptions{WebhookSecret: "h00k"}))
+	t.Cleanup(hooks.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _ = loop.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped; g.sync() })
+	for ok, _ := loop.Ready(); !ok; ok, _ = loop.Ready() {
+		if ctx.Err() != nil {
+			t.Fatal("the loop stopped")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.gitea.Do(t, g.gitea.Admin, http.MethodPost, "/repos/"+g.repo.FullName()+"/hooks", map[string]any{
+		"type": "gitea", "active": true, "events": []string{"push"},
+		"config": map[string]string{"url": hooks.URL + "/hooks/git", "content_type": "json", "secret": "h00k"},
+	}, nil, http.StatusCreated)
+	// A developer pushes a new version to main on Gitea.
+	work := filepath.Join(t.TempDir(), "work")
+	gittest.Git(t, "", "clone", "--quiet", "--branch", "main", g.url(), work)
+	writeFile(t, filepath.Join(work, "services/carts/pin.yaml"), "image: carts:0.11.2\n")
+	gittest.Git(t, work, "commit", "--quiet", "-am", "bump carts to carts:0.11.2")
+	gittest.Git(t, work, "push", "--quiet", "origin", "main")
+	pushed := time.Now()
+	for !strings.Contains(g.fetchedRuns("dev"), "image=carts:0.11.2") {
+		if time.Since(pushed) > 30*time.Second {
+			t.Fatalf("no pass took the pushed candidate within 30s of the push; runs/dev/carts.yaml:\n%s", g.fetchedRuns("dev"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the pushed candidate was on ferry/status %s after the push", time.Since(pushed).Round(time.Millisecond))
+}
+
+// fetchedRuns returns a stage's run file of carts as Gitea holds it now.
+func (g *giteaWorld) fetchedRuns(stage string) string {
+	g.t.Helper()
+	g.sync()
+	out, _ := gittest.TryGit(g.dir, "show", "ferry/status:runs/"+stage+"/carts.yaml")
+	return out
 }
