@@ -74,8 +74,8 @@ func TestApproveAndRejectOnGitea(t *testing.T) {
 	srv := giteatest.Start(t)
 	reviewer := srv.CreateUser(t, "reviewer")
 	forgeArgs := func(repo giteatest.Repo) []string {
-		return []string{"--repo", srv.CloneURL(repo, srv.Admin), "--forge", "gitea", "--forge-api", srv.API,
-			"--forge-repo", repo.FullName(), "--forge-token-file", reviewer.TokenFile}
+		args := []string{"--repo", srv.CloneURL(repo, srv.Admin), "--forge", "gitea", "--forge-api", srv.API}
+		return append(args, "--forge-repo", repo.FullName(), "--forge-token-file", reviewer.TokenFile)
 	}
 
 	t.Run("approve", func(t *testing.T) {
