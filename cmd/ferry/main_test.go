@@ -25,6 +25,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	ferryBin = filepath.Join(dir, "ferry")
+	// The tools (Gitea) stay where hack/ scripts cached them.
+	if os.Getenv("FERRY_TOOLS_DIR") == "" {
+		if cache, err := os.UserCacheDir(); err == nil {
+			_ = os.Setenv("FERRY_TOOLS_DIR", filepath.Join(cache, "ferry-tools"))
+		}
+	}
 	// Mirrors are cached below the user's cache directory: keep the tests'
 	// apart, and read no repository from the environment.
 	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
