@@ -64,7 +64,7 @@ func ParseAnswer(e *cloudevents.Event) (*Answer, error) {
 	if run := ext(ExtRun); run != "" {
 		switch {
 		case !runIDPattern.MatchString(run):
-			errs = append(errs, fmt.Errorf("%s %q: want a run id such as r12", ExtRun, truncate(run, 80)))
+			errs = append(errs, fmt.Errorf("%s %q: want a run id such as r12", ExtRun, status.Truncate(run, 80)))
 		case a.Run != "" && a.Run != run:
 			errs = append(errs, fmt.Errorf("%s %q: the triggeredid names run %s", ExtRun, run, a.Run))
 		default:
@@ -75,7 +75,7 @@ func ParseAnswer(e *cloudevents.Event) (*Answer, error) {
 		m := contextPattern.FindStringSubmatch(ctx)
 		switch {
 		case a.ID != nil && ctx != a.ID.Context():
-			errs = append(errs, fmt.Errorf("%s %q: the triggeredid %s belongs to %s", ExtContext, truncate(ctx, 80), a.ID, a.ID.Context()))
+			errs = append(errs, fmt.Errorf("%s %q: the triggeredid %s belongs to %s", ExtContext, status.Truncate(ctx, 80), a.ID, a.ID.Context()))
 		case a.Run == "" && m != nil:
 			a.Run = m[1]
 		}
@@ -123,7 +123,7 @@ func (a *Answer) readData(e *cloudevents.Event) []error {
 				errs = append(errs, errors.New("data.result: missing; want pass, warning or fail"))
 			}
 		default:
-			errs = append(errs, fmt.Errorf("data.result %q: want pass, warning or fail", truncate(a.Data.Result, 80)))
+			errs = append(errs, fmt.Errorf("data.result %q: want pass, warning or fail", status.Truncate(a.Data.Result, 80)))
 		}
 	}
 	if details, ok := raw[a.Task]; ok && a.Task != "" {
@@ -140,7 +140,7 @@ func (a *Answer) readData(e *cloudevents.Event) []error {
 			}
 			t, err := time.Parse(time.RFC3339Nano, f.v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("data.%s.%s %q: want an RFC 3339 time", a.Task, f.name, truncate(f.v, 80)))
+				errs = append(errs, fmt.Errorf("data.%s.%s %q: want an RFC 3339 time", a.Task, f.name, status.Truncate(f.v, 80)))
 			}
 			*f.t = t
 		}
@@ -164,7 +164,7 @@ func (a *Answer) Check(w *Wait) error {
 		{"project", a.Data.Project, w.ID.Project}, {"stage", a.Data.Stage, w.Stage}, {"service", a.Data.Service, w.Service},
 	} {
 		if f.got != "" && f.got != f.want {
-			errs = append(errs, fmt.Errorf("data.%s %q: run %s is of %s %s", f.name, truncate(f.got, 80), w.ID.Run, f.name, f.want))
+			errs = append(errs, fmt.Errorf("data.%s %q: run %s is of %s %s", f.name, status.Truncate(f.got, 80), w.ID.Run, f.name, f.want))
 		}
 	}
 	return errors.Join(errs...)
@@ -197,5 +197,5 @@ func (a *Answer) message() string {
 	if a.Data.Status != "" && a.Data.Status != StatusSucceeded {
 		m = string(a.Data.Status) + ": " + m
 	}
-	return truncate(fmt.Sprintf("%s (from %s)", m, truncate(a.Source, 100)), 500)
+	return status.Truncate(fmt.Sprintf("%s (from %s)", m, status.Truncate(a.Source, 100)), 500)
 }

@@ -5,7 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/ferrycd/ferry/status"
 )
 
 // Keptn's event vocabulary, as keptn/go-utils (pkg/lib/v0_2_0) spells it.
@@ -96,7 +97,7 @@ func (id ID) Context() string { return id.Project + "." + id.Run }
 func ParseID(s string) (ID, error) {
 	m := idPattern.FindStringSubmatch(s)
 	if m == nil {
-		return ID{}, fmt.Errorf("triggeredid %q: want <project>.<run>.<task index>.<task> as ferry sent it, e.g. sockshop.r12.1.test", truncate(s, 80))
+		return ID{}, fmt.Errorf("triggeredid %q: want <project>.<run>.<task index>.<task> as ferry sent it, e.g. sockshop.r12.1.test", status.Truncate(s, 80))
 	}
 	n, _ := strconv.Atoi(m[3])
 	return ID{Project: m[1], Run: m[2], Index: n, Task: m[4]}, nil
@@ -128,14 +129,4 @@ type Deployment struct {
 type Window struct {
 	Start string `json:"start,omitempty"`
 	End   string `json:"end,omitempty"`
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

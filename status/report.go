@@ -115,7 +115,7 @@ func (r *Report) checkFields() []error {
 	var errs []error
 	check := func(field, value string, ok bool, want string) {
 		if value != "" && !ok {
-			errs = append(errs, fmt.Errorf("%s %q: want %s", field, truncate(value, 80), want))
+			errs = append(errs, fmt.Errorf("%s %q: want %s", field, Truncate(value, 80), want))
 		}
 	}
 	const name = "a lower-case letter, then lower-case letters, digits and '-'"
@@ -138,8 +138,9 @@ func flatten(s string) string {
 	}, s)
 }
 
-// truncate cuts s to at most n bytes at a character boundary.
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes at a character boundary, marking
+// the cut with an ellipsis.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/ferrycd/ferry/internal/e2e"
 )
 
 // Version is the Gitea version hack/gitea.sh builds.
@@ -98,7 +100,7 @@ func Start(tb testing.TB) *Server {
 		tb.Fatalf("gitea %s: its options directory must be beside it (hack/gitea.sh copies it): %v", bin, err)
 	}
 	dir := tb.TempDir()
-	addr := freeAddr(tb)
+	addr := e2e.FreeAddr(tb)
 	s := &Server{
 		URL:    "http://" + addr,
 		API:    "http://" + addr + "/api/v1",
@@ -342,15 +344,4 @@ func tail(path string) string {
 		b = b[len(b)-max:]
 	}
 	return string(b)
-}
-
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
 }
