@@ -133,7 +133,7 @@ func (c *Client) Open(ctx context.Context, r Request) (PullRequest, error) {
 		body = map[string]string{"head": r.Head, "base": r.Base, "title": r.Title, "body": r.Body}
 	}
 	var resp prResponse
-	err := c.do(ctx, http.MethodPost, c.pullsPath(""), body, &resp)
+	err := c.doRetrying(ctx, http.MethodPost, c.pullsPath(""), body, &resp, headNotYetKnown)
 	if IsAlreadyOpen(err) {
 		if pr, ok, ferr := c.Find(ctx, r.Head, r.Base); ferr == nil && ok {
 			return pr, nil
@@ -143,6 +143,13 @@ func (c *Client) Open(ctx context.Context, r Request) (PullRequest, error) {
 		return PullRequest{}, fmt.Errorf("open pull request %s → %s: %w", r.Head, r.Base, err)
 	}
 	return resp.pullRequest(), nil
+}
+
+// headNotYetKnown is retryable, and also a 404: Gitea records a pushed
+// branch in the background, so opening a pull request right after the push
+// can answer that the head does not exist until it has.
+func headNotYetKnown(e *APIError) bool {
+	return e.retryable() || e.Status == http.StatusNotFound
 }
 
 // Get reads a pull request's state.

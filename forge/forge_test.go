@@ -274,3 +274,42 @@ func TestForgeRetriesAreBounded(t *testing.T) {
 		t.Errorf("the backoff outlived its context: %s", d)
 	}
 }
+
+// Gitea records a pushed branch in the background: a pull request opened
+// right after the push may be refused with a 404 until it has. Opening
+// tries again; reading a pull request that does not exist does not.
+func TestOpenRightAfterThePush(t *testing.T) {
+	tok := tokenFile(t, "t0k3n")
+	var mu sync.Mutex
+	posts, gets := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && posts < 2:
+			posts++
+			http.Error(w, `{"message":"target couldn't be found"}`, http.StatusNotFound)
+		case r.Method == http.MethodPost:
+			posts++
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"number": 4, "html_url": "https://gitea.example.com/team/delivery/pulls/4", "state": "open"}`)
+		case r.URL.Path == "/api/v1/repos/team/delivery/pulls/9":
+			gets++
+			http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		default:
+			_, _ = io.WriteString(w, "[]")
+		}
+	}))
+	defer srv.Close()
+	c, err := forge.New(forge.Options{Kind: forge.Gitea, API: srv.URL + "/api/v1", Repo: "team/delivery", TokenFile: tok, Retries: 3, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := c.Open(context.Background(), forge.Request{Head: "ferry/proposals/production/carts", Base: "stage/production", Title: "t"})
+	if err != nil || pr.Number != 4 {
+		t.Fatalf("Open = %+v, %v", pr, err)
+	}
+	if _, err := c.Get(context.Background(), 9); err == nil || gets != 1 {
+		t.Errorf("Get(9) = %v after %d requests, want one failed request", err, gets)
+	}
+}

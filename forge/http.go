@@ -45,11 +45,17 @@ func (e *APIError) retryable() bool {
 // nil). Answers that may change by themselves are tried again, opts.Retries
 // times at most, with a doubling backoff that ends with ctx.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doRetrying(ctx, method, path, in, out, (*APIError).retryable)
+}
+
+// doRetrying is do with its own test of which answers may change by
+// themselves.
+func (c *Client) doRetrying(ctx context.Context, method, path string, in, out any, retryable func(*APIError) bool) error {
 	wait := c.opts.Backoff
 	for attempt := 0; ; attempt++ {
 		err := c.send(ctx, method, path, in, out)
 		var ae *APIError
-		if err == nil || !errors.As(err, &ae) || !ae.retryable() || attempt >= c.opts.Retries {
+		if err == nil || !errors.As(err, &ae) || !retryable(ae) || attempt >= c.opts.Retries {
 			return err
 		}
 		t := time.NewTimer(wait)

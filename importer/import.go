@@ -3,8 +3,9 @@ package importer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ferrycd/ferry/internal/yamlfile"
@@ -69,7 +70,7 @@ func Import(u *Upstream, opts Options) (*Result, error) {
 	r.classify()
 	r.chooseProvider()
 	r.projectSLI()
-	for _, svc := range sortedKeys(r.svcRes) {
+	for _, svc := range slices.Sorted(maps.Keys(r.svcRes)) {
 		r.service(svc)
 	}
 	r.stageSLIs()
@@ -77,7 +78,7 @@ func Import(u *Upstream, opts Options) (*Result, error) {
 	for _, p := range u.TooLarge {
 		r.report.add(FindingLeftOut, p, "", "", "larger than %d MiB: not read", stages.MaxFileSize>>20)
 	}
-	r.report.Files = sortedKeys(r.files)
+	r.report.Files = slices.Sorted(maps.Keys(r.files))
 	r.report.sort()
 	p, diags := stages.Load(r.files)
 	if p == nil {
@@ -142,7 +143,7 @@ func (r *run) classify() {
 			r.projectRes[p] = data
 		}
 	}
-	for _, stage := range sortedKeys(r.u.Stages) {
+	for _, stage := range slices.Sorted(maps.Keys(r.u.Stages)) {
 		if r.sy.Stage(stage) == nil {
 			r.report.add(FindingLeftOut, r.u.Where(stage, ""), stage, "", "no stage %q in the shipyard: not imported", stage)
 			continue
@@ -217,7 +218,7 @@ func (r *run) chooseProvider() {
 			note(files)
 		}
 	}
-	names := sortedKeys(found)
+	names := slices.Sorted(maps.Keys(found))
 	switch {
 	case r.opts.SLIProvider != "":
 		r.provider = r.opts.SLIProvider
@@ -245,11 +246,11 @@ func (r *run) projectSLI() {
 
 // leftOver reports every upstream file no step took.
 func (r *run) leftOver() {
-	for _, p := range sortedKeys(r.projectRes) {
+	for _, p := range slices.Sorted(maps.Keys(r.projectRes)) {
 		r.report.add(FindingLeftOut, p, "", "", "%s", leftOutReason(p, r.provider, "project"))
 	}
-	for _, stage := range sortedKeys(r.stageRes) {
-		for _, p := range sortedKeys(r.stageRes[stage]) {
+	for _, stage := range slices.Sorted(maps.Keys(r.stageRes)) {
+		for _, p := range slices.Sorted(maps.Keys(r.stageRes[stage])) {
 			r.report.add(FindingLeftOut, r.u.Where(stage, p), stage, "", "%s", leftOutReason(p, r.provider, "stage"))
 		}
 	}
@@ -261,15 +262,6 @@ func leftOutReason(p, provider, scope string) string {
 		return fmt.Sprintf("SLI file of provider %s: ferry imports one provider's SLI files (%s)", pr, provider)
 	}
 	return fmt.Sprintf("a %s-level resource ferry's layout has no place for", scope)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Check renders every service's chart for every stage under the project's

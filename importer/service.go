@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,7 +67,7 @@ func (r *run) service(name string) {
 // leaveOut reports the service's files no step used.
 func (r *run) leaveOut(s *svc, used map[string]map[string]bool) {
 	for _, stage := range s.stages {
-		for _, p := range sortedKeys(s.res[stage]) {
+		for _, p := range slices.Sorted(maps.Keys(s.res[stage])) {
 			if used[stage][p] || p == MetadataFile {
 				continue
 			}
@@ -146,7 +148,7 @@ func choosePin(values map[string]any, chartYAML []byte) (map[string]any, string)
 	if v, ok := values["image"]; ok && v != nil && v != "" {
 		return map[string]any{"image": v}, "image: " + oneLine(v)
 	}
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if strings.Contains(strings.ToLower(k), "image") && values[k] != nil && values[k] != "" {
 			return map[string]any{k: values[k]}, k + ": " + oneLine(values[k])
 		}
@@ -252,7 +254,7 @@ func (r *run) sameOrPerStage(s *svc, name string) {
 
 func allEqual(m map[string][]byte) bool {
 	var first []byte
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if first == nil {
 			first = m[k]
 		} else if !bytes.Equal(first, m[k]) {

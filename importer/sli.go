@@ -3,7 +3,9 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -122,12 +124,12 @@ func (r *run) stageSLIs() {
 		return
 	}
 	p := r.provider + "/sli.yaml"
-	for _, stage := range sortedKeys(r.stageRes) {
+	for _, stage := range slices.Sorted(maps.Keys(r.stageRes)) {
 		if _, ok := r.stageRes[stage][p]; !ok {
 			continue
 		}
 		var svcs []string
-		for _, name := range sortedKeys(r.svcRes) {
+		for _, name := range slices.Sorted(maps.Keys(r.svcRes)) {
 			if _, ok := r.svcRes[name][stage]; ok && r.imported(name) {
 				svcs = append(svcs, name)
 			}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/stages"
@@ -21,7 +23,7 @@ func WriteDir(dir string, files stages.Files) error {
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	for _, p := range sortedKeys(files) {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", full, err)
@@ -132,7 +134,7 @@ func replaceEdits(rd gitstore.Reader, base gitstore.Hash, files stages.Files) ([
 			}
 		}
 	}
-	for _, p := range sortedKeys(files) {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
 		edits = append(edits, gitstore.Put(p, files[p]))
 	}
 	return edits, nil

@@ -23,10 +23,10 @@ func (p *pass) enqueueCandidates(context.Context) error {
 	}
 	for _, c := range candidates {
 		if c.Err != nil {
-			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", gitstore.ShortSHA(c.Commit.String()), firstLine(c.Err))
+			p.record(nil, nil, "main %s is invalid; no candidates from it: %v", gitstore.ShortSHA(c.Commit.String()), status.FirstLine(c.Err))
 		}
 		for svc, err := range c.Invalid {
-			p.record(nil, nil, "%s is invalid at %s; not delivered from it: %v", svc, gitstore.ShortSHA(c.Commit.String()), firstLine(err))
+			p.record(nil, nil, "%s is invalid at %s; not delivered from it: %v", svc, gitstore.ShortSHA(c.Commit.String()), status.FirstLine(err))
 		}
 		for _, svc := range c.Services {
 			p.enqueueCandidate(c.Project, c.Commit.String(), svc, c.SequenceFor(svc))

@@ -66,7 +66,7 @@ func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func worldWithForge(t *testing.T) (*world, *githubAPI) {
+func worldWithForge(t *testing.T, edits ...func(*reconciler.Options)) (*world, *githubAPI) {
 	api := &githubAPI{state: "open"}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
@@ -79,7 +79,12 @@ func worldWithForge(t *testing.T) (*world, *githubAPI) {
 		t.Fatal(err)
 	}
 	w := newWorld(t, "promote.txtar")
-	w.rec = w.withOptions(func(o *reconciler.Options) { o.PullRequests = c })
+	w.rec = w.withOptions(func(o *reconciler.Options) {
+		o.PullRequests = c
+		for _, edit := range edits {
+			edit(o)
+		}
+	})
 	return w, api
 }
 
@@ -206,5 +211,34 @@ func TestTriggerReadsTheForgeAtOnce(t *testing.T) {
 	}
 	if runs := w.git("show", "ferry/status:runs/production/carts.yaml"); !strings.Contains(runs, "the pull request was closed: not approved") {
 		t.Errorf("the closed pull request was not noticed:\n%s", runs)
+	}
+}
+
+// Without a webhook, a pull request closed on the forge is noticed on the
+// poll: the forge is read every ForgePoll while the proposal waits (ferry
+// run sets it to its poll interval), not once a minute.
+func TestPollReadsTheForge(t *testing.T) {
+	for _, tc := range []struct {
+		poll    time.Duration
+		noticed bool
+	}{{0, false}, {10 * time.Second, true}} {
+		t.Run(tc.poll.String(), func(t *testing.T) {
+			w, api := worldWithForge(t, func(o *reconciler.Options) { o.ForgePoll = tc.poll })
+			w.settle(time.Hour)
+			w.latency["staging/carts:0.11.2"] = 700
+			w.bump("carts:0.11.2")
+			w.settle(10 * time.Minute)
+			api.mu.Lock()
+			api.state = "closed"
+			api.mu.Unlock()
+			w.now = w.now.Add(10 * time.Second)
+			if _, err := w.rec.Pass(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			runs := w.git("show", "ferry/status:runs/production/carts.yaml")
+			if got := strings.Contains(runs, "the pull request was closed: not approved"); got != tc.noticed {
+				t.Errorf("10s after the pull request was closed, noticed = %v, want %v:\n%s", got, tc.noticed, runs)
+			}
+		})
 	}
 }

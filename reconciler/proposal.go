@@ -23,14 +23,13 @@ var _ PullRequests = (*forge.Client)(nil)
 // pullRequest opens the pull request of a waiting proposal once its branch
 // is on the remote, and reads its state afterwards. A closed request is a
 // rejection. Forge failures never fail the run: they are logged and
-// retried; a review happens outside Git, so the forge is read again in a
-// while.
+// retried a minute later; a review happens outside Git, so the forge is
+// read again every ForgePoll while the proposal waits.
 func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.Run, proposal, stageRef string) (rejected bool) {
 	prs := p.opts.PullRequests
 	if prs == nil || run.PullRequest == 0 && p.in.snap.Get(proposal).IsZero() {
 		return false // no forge, or pushed by this pass: open the request in the next
 	}
-	p.wake(p.in.now.Add(retryForge))
 	var pr forge.PullRequest
 	var err error
 	if run.PullRequest == 0 {
@@ -43,9 +42,11 @@ func (p *pass) pullRequest(ctx context.Context, slot *status.Slot, run *status.R
 	}
 	run.ForgeCalled(err, p.in.now)
 	if err != nil {
+		p.wake(p.in.now.Add(retryForge))
 		p.log.Error(err, msgForgeFailed, keyStage, slot.Stage, keyService, slot.Service, keyRun, run.ID, keyRetryIn, retryForge.String())
 		return false
 	}
+	p.wake(p.in.now.Add(p.opts.ForgePoll))
 	if run.PullRequest == 0 {
 		run.PullRequest, run.PullRequestURL = pr.Number, pr.URL
 		p.transitions++

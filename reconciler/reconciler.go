@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +57,8 @@ type Options struct {
 	Announcer event.Announcer
 	// PullRequests, when set, opens a pull request for each proposal.
 	PullRequests PullRequests
+	// ForgePoll is how often a waiting pull request is read. Default 1m.
+	ForgePoll time.Duration
 	// Render limits rendering charts (time, output, memory); the zero
 	// value means the renderer's defaults.
 	Render renderer.Options
@@ -77,7 +78,7 @@ func (o *Options) Validate() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	o.GateWait = cmp.Or(o.GateWait, DefaultGateWait)
+	o.GateWait, o.ForgePoll = cmp.Or(o.GateWait, DefaultGateWait), cmp.Or(o.ForgePoll, retryForge)
 	if o.Querier == nil {
 		o.Querier = evaluator.NoQuerier{}
 	}
@@ -208,9 +209,4 @@ func (r *Reconciler) logger(ctx context.Context) logr.Logger {
 		return l
 	}
 	return r.opts.Log
-}
-
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
 }

@@ -71,7 +71,7 @@ func (p *pass) remediate(context.Context) error {
 func (p *pass) remediateStep(pr *status.Problem) (bool, error) {
 	proj, err := p.projects.At(gitstore.NewHash(pr.Candidate))
 	if err != nil {
-		p.endProblem(pr, status.ProblemEscalated, "the remediation file cannot be read: "+firstLine(err))
+		p.endProblem(pr, status.ProblemEscalated, "the remediation file cannot be read: "+status.FirstLine(err))
 		return false, nil
 	}
 	if tip := p.in.main; tip != nil {

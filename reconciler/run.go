@@ -30,7 +30,7 @@ func (p *pass) advance(ctx context.Context, slot *status.Slot) error {
 		run := slot.Current
 		proj, err := p.projects.At(gitstore.NewHash(run.Candidate))
 		if err != nil {
-			p.finish(slot, run, nil, stages.ResultFail, "the project at the candidate commit cannot be read: "+firstLine(err))
+			p.finish(slot, run, nil, stages.ResultFail, "the project at the candidate commit cannot be read: "+status.FirstLine(err))
 			continue
 		}
 		seq := proj.Shipyard.Sequence(slot.Stage, run.Sequence)
@@ -188,8 +188,7 @@ func (p *pass) wait(run *status.Run, what status.Wait, until time.Time) taskOutc
 
 // finish ends a run and starts the sequences its end triggers.
 func (p *pass) finish(slot *status.Slot, run *status.Run, proj *stages.Project, result, msg string) {
-	run.Result, run.Message, run.Ended = result, msg, p.in.now
-	run.Phase, run.Waiting, run.Until, run.TaskName = status.EndPhase(result), "", time.Time{}, ""
+	run.End(result, msg, p.in.now)
 	slot.Last, slot.Current = run, nil
 	p.transitions++
 	line := fmt.Sprintf("%s: %s %s for %s", slot.Stage, run.Sequence, result, slot.Service)

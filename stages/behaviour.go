@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ func (l *fileLoader) checkBehaviour(p *Project) {
 	}
 	l.checkTests(p)
 	l.checkReachable(p)
-	for _, name := range sortedKeys(p.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		l.checkRemediation(p, p.Services[name])
 	}
 }
@@ -51,7 +52,7 @@ func (l *fileLoader) checkTests(p *Project) {
 func (l *fileLoader) checkReachable(p *Project) {
 	type seqRef struct{ stage, seq string }
 	reached := map[seqRef]bool{}
-	for _, svc := range sortedKeys(p.Services) {
+	for _, svc := range slices.Sorted(maps.Keys(p.Services)) {
 		if stage, seq, err := p.StartSequence(svc, ""); err == nil {
 			reached[seqRef{stage, seq}] = true
 		}
@@ -168,11 +169,11 @@ func (l *fileLoader) checkRemediation(p *Project, s *Service) {
 		}
 		alerts[file][stage] = names
 	}
-	for _, file := range sortedKeys(noSLO) {
+	for _, file := range slices.Sorted(maps.Keys(noSLO)) {
 		l.warnAt(file, "", "remediation in %s, where %s has no SLO: ferry generates no alert to open a problem there, and no action can be checked",
 			strings.Join(noSLO[file], ", "), s.Name)
 	}
-	for _, file := range sortedKeys(alerts) {
+	for _, file := range slices.Sorted(maps.Keys(alerts)) {
 		l.checkProblemTypes(file, s, remediationOf(s, file), alerts[file])
 	}
 }
@@ -184,7 +185,7 @@ func (l *fileLoader) checkProblemTypes(file string, s *Service, rem *remediator.
 		}
 		var missing []string
 		var names []string
-		for _, stage := range sortedKeys(byStage) {
+		for _, stage := range slices.Sorted(maps.Keys(byStage)) {
 			if !slices.Contains(byStage[stage], pt.ProblemType) {
 				missing = append(missing, stage)
 				names = append(names, byStage[stage]...)

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -99,7 +100,7 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 		switch {
 		case cand.Err != nil:
 		case last.IsZero():
-			cand.Services, cand.Invalid = sortedKeys(cand.Project.Services), cand.Project.Invalid
+			cand.Services, cand.Invalid = slices.Sorted(maps.Keys(cand.Project.Services)), cand.Project.Invalid
 		default:
 			changed, err := c.rd.ChangedPaths(commit.FirstParent(), commit.Hash)
 			if err != nil {

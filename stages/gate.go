@@ -2,7 +2,9 @@ package stages
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/ferrycd/ferry/evaluator"
@@ -18,7 +20,7 @@ import (
 // does not have.
 func (p *Project) GateRequest(svc, stage string, w evaluator.Window, commit string) (req evaluator.Request, hasSLO bool, err error) {
 	if p.Services[svc] == nil {
-		return evaluator.Request{}, false, fmt.Errorf("gate of %q in %q: no service %q in the project (services: %s)", svc, stage, svc, strings.Join(sortedKeys(p.Services), ", "))
+		return evaluator.Request{}, false, fmt.Errorf("gate of %q in %q: no service %q in the project (services: %s)", svc, stage, svc, strings.Join(slices.Sorted(maps.Keys(p.Services)), ", "))
 	}
 	if p.Shipyard == nil || p.Shipyard.Stage(stage) == nil {
 		return evaluator.Request{}, false, fmt.Errorf("gate of %q in %q: no stage %q in %s", svc, stage, stage, ShipyardFile)

@@ -2,7 +2,9 @@ package stages
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -301,7 +303,7 @@ func (l *fileLoader) crossCheck(p *Project) {
 	}
 	l.checkServiceSequences(p)
 	l.checkBehaviour(p)
-	for _, name := range sortedKeys(p.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		s := p.Services[name]
 		for stage := range s.Stages {
 			if p.Shipyard.Stage(stage) == nil {
@@ -413,13 +415,13 @@ type HoldInForce struct {
 // HoldsInForce lists the holds in force at now, stage-wide ones first.
 func (p *Project) HoldsInForce(now time.Time) []HoldInForce {
 	var out []HoldInForce
-	for _, stage := range sortedKeys(p.Holds) {
+	for _, stage := range slices.Sorted(maps.Keys(p.Holds)) {
 		if h := p.Holds[stage]; h.InForce(now) {
 			out = append(out, HoldInForce{Hold: h, Stage: stage})
 		}
 	}
-	for _, svc := range sortedKeys(p.Services) {
-		for _, stage := range sortedKeys(p.Services[svc].Stages) {
+	for _, svc := range slices.Sorted(maps.Keys(p.Services)) {
+		for _, stage := range slices.Sorted(maps.Keys(p.Services[svc].Stages)) {
 			if h := p.Services[svc].Stages[stage].Hold; h != nil && h.InForce(now) {
 				out = append(out, HoldInForce{Hold: h, Stage: stage, Service: svc})
 			}
@@ -464,7 +466,7 @@ func (p *Project) Candidates(changed []string) []string {
 			}
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func (s *Service) usesSLOs() bool {
@@ -477,13 +479,4 @@ func (s *Service) usesSLOs() bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

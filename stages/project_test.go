@@ -102,8 +102,8 @@ func TestCandidates(t *testing.T) {
 		{[]string{"services/carts/pin.yaml"}, []string{"carts"}},
 		{[]string{"services/carts-db/chart/values.yaml", "services/carts/stages/dev/values.yaml"}, []string{"carts", "carts-db"}},
 		{[]string{"sli.yaml"}, []string{"carts"}},
-		{[]string{"shipyard.yaml", "holds/production.yaml", "ferry.yaml", "README.md"}, []string{}},
-		{[]string{"services/gone/pin.yaml"}, []string{}},
+		{[]string{"shipyard.yaml", "holds/production.yaml", "ferry.yaml", "README.md"}, nil},
+		{[]string{"services/gone/pin.yaml"}, nil},
 	}
 	for _, tt := range tests {
 		got := p.Candidates(tt.changed)

@@ -3,7 +3,9 @@ package stages
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/internal/yamlfile"
@@ -116,7 +118,7 @@ func (p *Project) CheckCharts(ctx context.Context) yamlfile.Diagnostics {
 	if p.Shipyard == nil {
 		return nil
 	}
-	for _, svc := range sortedKeys(p.Services) {
+	for _, svc := range slices.Sorted(maps.Keys(p.Services)) {
 		for _, stage := range p.Shipyard.StageNames() {
 			if _, err := p.RenderContext(ctx, svc, stage, nil); err != nil {
 				diags = append(diags, yamlfile.Diagnostic{

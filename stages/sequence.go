@@ -2,6 +2,8 @@ package stages
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,7 +104,7 @@ func (c *Candidate) triggered(p *Project) (string, bool) {
 // service without a directory is a warning (it may come later), a
 // sequence the shipyard does not have is an error.
 func (l *fileLoader) checkServiceSequences(p *Project) {
-	for _, name := range sortedKeys(p.Config.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Config.Services)) {
 		sc := p.Config.Services[name]
 		if p.Services[name] == nil {
 			l.warnAt(ConfigFile, "services."+name, "no service %q below %s/; the entry has no effect", name, ServicesDir)

@@ -138,6 +138,13 @@ func flatten(s string) string {
 	}, s)
 }
 
+// FirstLine is the first line of an error's message: the reason recorded
+// in a run or a status commit, without the detail that follows it.
+func FirstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
 // Truncate cuts s to at most n bytes at a character boundary, marking
 // the cut with an ellipsis.
 func Truncate(s string, n int) string {

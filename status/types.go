@@ -67,6 +67,14 @@ func EndPhase(result string) Phase {
 	return PhaseSucceeded
 }
 
+// End ends a run at now with result and msg: nothing is awaited any more,
+// and a forge failure on its way to the end is no longer news.
+func (r *Run) End(result, msg string, now time.Time) {
+	r.Result, r.Message, r.Ended = result, msg, now
+	r.Phase, r.Waiting, r.Until, r.TaskName = EndPhase(result), "", time.Time{}, ""
+	r.ForgeError, r.ForgeErrorAt = "", time.Time{}
+}
+
 // State is state.yaml: what the loop knows beyond the slots.
 type State struct {
 	// Version is the format version (FormatVersion).

@@ -150,7 +150,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 		if err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
-		opts.PullRequests = c
+		opts.PullRequests, opts.ForgePoll = c, f.poll
 	}
 	r, err := reconciler.New(opts)
 	if err != nil {

@@ -123,15 +123,30 @@ func (s *Server) AddCollaborator(tb testing.TB, r Repo, u User, permission strin
 }
 
 // OpenPullRequest opens a pull request from head to base (branch names) as
-// the user and returns its number.
+// the user and returns its number. Gitea records a pushed branch in the
+// background, so right after a push it may answer 404; it retries that for
+// up to [DefaultStartTimeout].
 func (s *Server) OpenPullRequest(tb testing.TB, as User, r Repo, head, base, title string) int {
 	tb.Helper()
-	var pr struct {
-		Number int `json:"number"`
+	path := pullPath(r, 0, "")
+	deadline := time.Now().Add(DefaultStartTimeout)
+	for {
+		status, data := s.Request(tb, as, http.MethodPost, path, map[string]string{"head": head, "base": base, "title": title})
+		switch {
+		case status == http.StatusCreated:
+			var pr struct {
+				Number int `json:"number"`
+			}
+			if err := json.Unmarshal(data, &pr); err != nil {
+				tb.Fatalf("gitea api POST %s: %v", path, err)
+			}
+			return pr.Number
+		case status == http.StatusNotFound && time.Now().Before(deadline):
+			time.Sleep(100 * time.Millisecond)
+		default:
+			tb.Fatalf("gitea api POST %s as %s: status %d, want 201: %s", path, as.Name, status, bytes.TrimSpace(data))
+		}
 	}
-	s.Do(tb, as, http.MethodPost, pullPath(r, 0, ""),
-		map[string]string{"head": head, "base": base, "title": title}, &pr, http.StatusCreated)
-	return pr.Number
 }
 
 // ApprovePullRequest approves the pull request as the user (who must not
