@@ -183,6 +183,9 @@ type prResponse struct {
 	WebURL  string `json:"web_url"`
 	State   string `json:"state"`
 	Merged  bool   `json:"merged"`
+	Title   string `json:"title"`
+	// SHA is the head commit on GitLab; Head.SHA on GitHub and Gitea.
+	SHA string `json:"sha"`
 	// Head and Base name the branches (GitHub, Gitea); SourceBranch and
 	// TargetBranch (GitLab).
 	Head         *branchRef `json:"head"`
@@ -197,6 +200,7 @@ type prResponse struct {
 
 type branchRef struct {
 	Ref string `json:"ref"`
+	SHA string `json:"sha"`
 }
 
 // branches returns the head and base branch names of any of the APIs.

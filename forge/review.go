@@ -94,17 +94,17 @@ func (c *Client) Close(ctx context.Context, number int) (PullRequest, error) {
 
 // Comment adds a comment to a pull request.
 func (c *Client) Comment(ctx context.Context, number int, text string) error {
-	var p string
-	switch c.opts.Kind {
-	case GitLab:
-		p = c.pullsPath(strconv.Itoa(number)) + "/notes"
-	default:
-		p = "/repos/" + c.opts.Repo + "/issues/" + strconv.Itoa(number) + "/comments"
+	_, err := c.AddComment(ctx, number, text)
+	return err
+}
+
+// AddComment adds a comment to a pull request and returns it.
+func (c *Client) AddComment(ctx context.Context, number int, text string) (Comment, error) {
+	var cm Comment
+	if err := c.do(ctx, http.MethodPost, c.commentsPath(number, 0), map[string]string{"body": text}, &cm); err != nil {
+		return Comment{}, fmt.Errorf("comment on pull request %d: %w", number, err)
 	}
-	if err := c.do(ctx, http.MethodPost, p, map[string]string{"body": text}, nil); err != nil {
-		return fmt.Errorf("comment on pull request %d: %w", number, err)
-	}
-	return nil
+	return cm, nil
 }
 
 // User returns the name of the account the token acts as (GET /user on

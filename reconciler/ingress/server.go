@@ -47,6 +47,10 @@ type ServerOptions struct {
 	// (from the environment); the files win when both are set.
 	ReportToken   string
 	WebhookSecret string
+	// OnGitHook, when set, is called after every verified delivery to
+	// /hooks/git, beside the loop's Trigger: ferry run plans the pull
+	// requests into main on it.
+	OnGitHook func()
 	// Gatherer serves /metrics. Default the default registry.
 	Gatherer prometheus.Gatherer
 	// BodyTimeout bounds the reading of a request body, from the end of
@@ -144,6 +148,9 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 		// matter: the pass reads Git, and the forge for the pull
 		// requests of waiting proposals (a trigger skips no pass).
 		l.Trigger()
+		if opts.OnGitHook != nil {
+			opts.OnGitHook()
+		}
 		w.WriteHeader(http.StatusAccepted)
 	})
 	signal := signalSecrets(opts)

@@ -1,0 +1,231 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/ferrycd/ferry/forge"
+	"github.com/ferrycd/ferry/gitstore"
+)
+
+// Marker starts every plan comment ferry writes.
+const Marker = "<!-- ferry-plan -->"
+
+// StatusContext names ferry's commit status.
+const StatusContext = "ferry/plan"
+
+// Forge is what a reviewer asks of the forge.
+type Forge interface {
+	OpenInto(ctx context.Context, base string) ([]forge.Change, error)
+	FindComment(ctx context.Context, number int, marker string) (forge.Comment, bool, error)
+	AddComment(ctx context.Context, number int, body string) (forge.Comment, error)
+	EditComment(ctx context.Context, number int, id int64, body string) error
+	SetStatus(ctx context.Context, sha string, s forge.Status) error
+}
+
+var _ Forge = (*forge.Client)(nil)
+
+// Plan is a computed plan, as a pull request shows it.
+type Plan interface {
+	// Valid is false when the head does not validate.
+	Valid() bool
+	// Markdown is the comment's text.
+	Markdown() string
+}
+
+// PlanFunc plans the change from base to head; statusTip is ferry/status
+// (zero when there is none), whose ledger holds the recorded evaluations.
+type PlanFunc func(ctx context.Context, base, head, statusTip gitstore.Hash) (Plan, error)
+
+// Options configure a [Reviewer].
+type Options struct {
+	Store *gitstore.Store
+	Forge Forge
+	Plan  PlanFunc
+	Log   logr.Logger
+}
+
+// Reviewer keeps the plans on the pull requests into main up to date.
+type Reviewer struct {
+	opts    Options
+	trigger chan struct{}
+
+	mu     sync.Mutex
+	posted map[int]string // pull request → the stamp of its comment
+}
+
+// New returns a reviewer.
+func New(opts Options) *Reviewer {
+	return &Reviewer{opts: opts, trigger: make(chan struct{}, 1), posted: map[int]string{}}
+}
+
+// Log messages and keys.
+const (
+	msgPlanned    = "planned pull request"
+	msgPlanFailed = "plan pull request failed"
+	msgSyncFailed = "read pull requests failed"
+	keyPR         = "pullRequest"
+	keyValid      = "valid"
+)
+
+// Trigger asks for a sync soon. It never blocks.
+func (r *Reviewer) Trigger() {
+	select {
+	case r.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Run syncs at once, whenever Trigger is called, and every interval, until
+// ctx ends. Failures are logged and tried again at the next turn.
+func (r *Reviewer) Run(ctx context.Context, every time.Duration) {
+	for {
+		if _, err := r.Sync(ctx); err != nil && ctx.Err() == nil {
+			r.opts.Log.Error(err, msgSyncFailed)
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-r.trigger:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Result says what a sync did.
+type Result struct {
+	// Planned counts the pull requests whose plan was posted or edited;
+	// Current those whose comment was up to date.
+	Planned, Current int
+}
+
+// Sync plans every open pull request into main whose head or main moved
+// since its comment was written, against main as the mirror last fetched
+// it. A pull request that fails is logged and the others go on; the
+// error joins every failure.
+func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
+	var res Result
+	s := r.opts.Store
+	snap, err := s.Snapshot()
+	if err != nil {
+		return res, err
+	}
+	mainTip := snap.Get(s.MainRef())
+	if mainTip.IsZero() {
+		return res, nil // nothing fetched yet
+	}
+	changes, err := r.opts.Forge.OpenInto(ctx, strings.TrimPrefix(s.MainRef(), "refs/heads/"))
+	if err != nil {
+		return res, err
+	}
+	r.forget(changes)
+	names := make([]string, 0, len(changes))
+	for _, ch := range changes {
+		names = append(names, ch.Ref)
+	}
+	heads, err := s.FetchRefs(ctx, names...)
+	if err != nil {
+		return res, err
+	}
+	var errs []error
+	for _, ch := range changes {
+		head := heads[ch.Ref]
+		if head.IsZero() {
+			errs = append(errs, fmt.Errorf("pull request %d: the repository has no %s", ch.Number, ch.Ref))
+			continue
+		}
+		planned, err := r.review(ctx, ch, mainTip, head, snap.Get(s.FerryRef("status")))
+		if err != nil {
+			r.opts.Log.Error(err, msgPlanFailed, keyPR, ch.Number)
+			errs = append(errs, err)
+			continue
+		}
+		if planned {
+			res.Planned++
+		} else {
+			res.Current++
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// review brings one pull request's comment and status up to date; planned
+// reports whether it wrote anything.
+func (r *Reviewer) review(ctx context.Context, ch forge.Change, base, head, statusTip gitstore.Hash) (bool, error) {
+	stamp := fmt.Sprintf("<!-- head %s base %s -->", head, base)
+	r.mu.Lock()
+	done := r.posted[ch.Number] == stamp
+	r.mu.Unlock()
+	if done {
+		return false, nil
+	}
+	cm, found, err := r.opts.Forge.FindComment(ctx, ch.Number, Marker)
+	if err != nil {
+		return false, err
+	}
+	if found && strings.Contains(cm.Body, stamp) {
+		r.remember(ch.Number, stamp)
+		return false, nil
+	}
+	state, text := forge.StatusSuccess, "the change validates"
+	var body string
+	if p, err := r.opts.Plan(ctx, base, head, statusTip); err != nil {
+		// Fail closed: a change ferry cannot plan is not shown as fine.
+		state, text = forge.StatusFailure, "ferry could not plan the change"
+		body = fmt.Sprintf("ferry could not plan this change: %v\n", err)
+	} else {
+		body = p.Markdown()
+		if !p.Valid() {
+			state, text = forge.StatusFailure, "the change does not validate"
+		}
+	}
+	body = Marker + "\n" + stamp + "\n" + body
+	if found {
+		err = r.opts.Forge.EditComment(ctx, ch.Number, cm.ID, body)
+	} else {
+		cm, err = r.opts.Forge.AddComment(ctx, ch.Number, body)
+	}
+	if err != nil {
+		return false, err
+	}
+	target := cm.URL
+	if target == "" { // GitLab's notes carry no URL
+		target = fmt.Sprintf("%s#note_%d", ch.URL, cm.ID)
+	}
+	if err := r.opts.Forge.SetStatus(ctx, head.String(), forge.Status{State: state, Context: StatusContext, Description: text, TargetURL: target}); err != nil {
+		return false, err
+	}
+	r.remember(ch.Number, stamp)
+	r.opts.Log.Info(msgPlanned, keyPR, ch.Number, keyValid, state == forge.StatusSuccess)
+	return true, nil
+}
+
+func (r *Reviewer) remember(number int, stamp string) {
+	r.mu.Lock()
+	r.posted[number] = stamp
+	r.mu.Unlock()
+}
+
+// forget drops what is remembered of pull requests no longer open.
+func (r *Reviewer) forget(open []forge.Change) {
+	keep := map[int]bool{}
+	for _, ch := range open {
+		keep[ch.Number] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for n := range r.posted {
+		if !keep[n] {
+			delete(r.posted, n)
+		}
+	}
+}
