@@ -2,7 +2,8 @@
 # Installs what the tests need that Go does not bring: git (with
 # git-http-backend) for the interoperability suite, the real Prometheus
 # and Alertmanager for the end-to-end tests, and gcc to build the Gitea
-# server of the forge tests (hack/gitea.sh: built once, then cached). As
+# server of the forge tests (hack/gitea.sh), and the kube-apiserver and etcd
+# of the Kubernetes tests (hack/kube.sh): both built once, then cached. As
 # root it installs Debian's packages with apt-get; otherwise it says what is
 # missing (the tests that need it skip locally, and fail under CI=true).
 set -euo pipefail
@@ -30,3 +31,4 @@ if command -v git >/dev/null && [ ! -x "$(git --exec-path)/git-http-backend" ]; 
 fi
 
 "$(dirname "$0")/gitea.sh"
+"$(dirname "$0")/kube.sh"
