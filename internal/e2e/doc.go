@@ -2,4 +2,5 @@
 // prometheus and prometheus-alertmanager packages) on loopback ports for
 // ferry's end-to-end tests. On a machine without them the tests skip,
 // except under CI (CI set), where a missing server fails the test.
+// [ToolsDir] is where the hack/ scripts cache the servers they build.
 package e2e

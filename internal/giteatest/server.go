@@ -78,16 +78,7 @@ func Binary(tb testing.TB) string {
 
 // cachedBinary is where hack/gitea.sh builds Gitea.
 func cachedBinary() string {
-	dir := os.Getenv("FERRY_TOOLS_DIR")
-	if dir == "" {
-		cache := os.Getenv("XDG_CACHE_HOME")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache")
-		}
-		dir = filepath.Join(cache, "ferry-tools")
-	}
-	return filepath.Join(dir, "gitea-"+Version, "gitea")
+	return filepath.Join(e2e.ToolsDir(), "gitea-"+Version, "gitea")
 }
 
 // Start starts Gitea with a fresh work directory and an admin user, and
