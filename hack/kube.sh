@@ -4,7 +4,7 @@
 # module in hack/kube, once: both binaries go to
 # $FERRY_TOOLS_DIR/kube-<version>/bin/ (default ~/.cache/ferry-tools), the
 # directory KUBEBUILDER_ASSETS names, and later runs reuse them. The first
-# build takes about 8 minutes on two idle cores. When it cannot build, it
+# build takes about 10 minutes on two idle cores (20 CPU-minutes). When it cannot build, it
 # says what is missing; the tests that need the API server then skip
 # locally, and fail under CI (CI set), as this script does.
 set -euo pipefail
@@ -29,7 +29,7 @@ fi
 
 command -v go >/dev/null || missing "go is not on PATH"
 
-echo "hack/kube.sh: building kube-apiserver $version and etcd $etcd_version into $dir/bin (about 8 minutes, once)"
+echo "hack/kube.sh: building kube-apiserver $version and etcd $etcd_version into $dir/bin (about 10 minutes on two idle cores, once)"
 start=$SECONDS
 tmp="$(mkdir -p "$(dirname "$dir")" && mktemp -d "$dir.tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
