@@ -8,17 +8,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ferrycd/ferry/internal/kubetest"
 )
 
-// TestStart writes a Namespace and a ConfigMap to a real API server and
-// reads them back, and checks that the server is the release hack/kube.sh
-// builds.
+// TestStart writes a Namespace, a ConfigMap and a custom resource (of a
+// definition in testdata/crds) to a real API server and reads them back,
+// and checks that the server is the release hack/kube.sh builds.
 func TestStart(t *testing.T) {
-	env := kubetest.Start(t)
+	env := kubetest.Start(t, "testdata/crds")
 	ctx := t.Context()
 
 	disc, err := discovery.NewDiscoveryClientForConfig(env.Config)
@@ -63,6 +64,24 @@ func TestStart(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got.Data); diff != "" {
 		t.Errorf("configmap %s/%s data (-want +got):\n%s", ns.Name, cm.Name, diff)
+	}
+
+	widget := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "test.ferry.dev/v1",
+		"kind":       "Widget",
+		"metadata":   map[string]any{"namespace": ns.Name, "name": "w"},
+		"spec":       map[string]any{"size": int64(3)},
+	}}
+	if err := c.Create(ctx, widget); err != nil {
+		t.Fatal(err)
+	}
+	gotWidget := &unstructured.Unstructured{}
+	gotWidget.SetGroupVersionKind(widget.GroupVersionKind())
+	if err := c.Get(ctx, client.ObjectKeyFromObject(widget), gotWidget); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(widget.Object["spec"], gotWidget.Object["spec"]); diff != "" {
+		t.Errorf("widget %s/w spec (-want +got):\n%s", ns.Name, diff)
 	}
 }
 
