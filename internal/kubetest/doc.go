@@ -20,9 +20,9 @@
 //
 // # Cost
 //
-// Starting etcd and the API server takes about 6 s on two cores shared
-// with builds (envtest's own figure is 3 s on idle ones); stopping them
-// about 1.3 s. Each call of [Start] pays it: share one server between the
+// Starting etcd and the API server, with one CustomResourceDefinition,
+// takes 5 to 6 s on two cores shared with builds (load 4 to 10); stopping
+// them about 1.3 s. Each call of [Start] pays it: share one server between the
 // cases of a table-driven test. The first build of the binaries takes
 // about 10 minutes on two idle cores (see hack/kube.sh).
 package kubetest
