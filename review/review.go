@@ -128,9 +128,9 @@ func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	r.forget(changes)
-	names := make([]string, 0, len(changes))
+	names := make([]string, 0, 2*len(changes))
 	for _, ch := range changes {
-		names = append(names, ch.Ref)
+		names = append(names, ch.Ref, gitstore.BranchRef(ch.Head))
 	}
 	heads, err := s.FetchRefs(ctx, names...)
 	if err != nil {
@@ -138,7 +138,7 @@ func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 	}
 	var errs []error
 	for _, ch := range changes {
-		head := heads[ch.Ref]
+		head := headOf(ch, heads)
 		if head.IsZero() {
 			errs = append(errs, fmt.Errorf("pull request %d: the repository has no %s", ch.Number, ch.Ref))
 			continue
@@ -156,6 +156,17 @@ func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, errors.Join(errs...)
+}
+
+// headOf is the commit a pull request's head is at: the forge's ref of the
+// request, or, while the forge has not moved that ref yet after a push,
+// the source branch when it is at the commit the forge names.
+func headOf(ch forge.Change, heads map[string]gitstore.Hash) gitstore.Hash {
+	pull, branch := heads[ch.Ref], heads[gitstore.BranchRef(ch.Head)]
+	if ch.HeadSHA != "" && pull.String() != ch.HeadSHA && branch.String() == ch.HeadSHA {
+		return branch
+	}
+	return pull
 }
 
 // review brings one pull request's comment and status up to date; planned
