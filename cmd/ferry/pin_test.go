@@ -30,7 +30,7 @@ func TestPinCommitsValues(t *testing.T) {
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "testdata/pin.txtar")
 	gittest.CommitFiles(t, bare, "main", "add orders", gittest.Files{
-		"services/orders/chart/Chart.yaml":       gittest.Text("apiVersion: v2\nname: orders\nversion: 0.1.0\n"),
+		"services/orders/chart/Chart.yaml":        gittest.Text("apiVersion: v2\nname: orders\nversion: 0.1.0\n"),
 		"services/orders/chart/templates/cm.yaml": gittest.Text("kind: ConfigMap\nmetadata: {name: orders}\n"),
 	})
 	_, url := gittest.NewHTTPServer(t, bare, nil)
@@ -119,7 +119,7 @@ func TestPinCommitsValues(t *testing.T) {
 			}
 		})
 	}
-	if got := gittest.Git(t, bare, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%(trailers:only,unfold)", "main"); got != "CI Bot <ci@example.com>|CI Bot <ci@example.com>|Pin orders image=orders:1.0.0|Ferry-Service: orders\n" {
+	if got := gittest.Git(t, bare, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%(trailers:only,unfold)", "main"); got != "CI Bot <ci@example.com>|CI Bot <ci@example.com>|Pin orders image=orders:1.0.0|Ferry-Service: orders" {
 		t.Errorf("the pin commit reads %q", got)
 	}
 	r := pin("orders", "image=orders:1.0.0", "-o", "json")
@@ -186,8 +186,9 @@ func TestPinRacingCIJobs(t *testing.T) {
 		}
 	}
 	tips := strings.Fields(gittest.Git(t, bare, "reflog", "show", "--format=%H", "refs/heads/main"))
-	if len(tips) != jobs+1 {
-		t.Errorf("main was updated %d times, want the seed and %d pins", len(tips), jobs)
+	pins := strings.Count(gittest.Git(t, bare, "reflog", "show", "--format=%s", "refs/heads/main"), "Pin carts ")
+	if pins != jobs || len(tips) > jobs+1 {
+		t.Errorf("main was updated %d times, %d of them by a pin; want %d pins and at most the seed", len(tips), pins, jobs)
 	}
 	for i := 1; i < len(tips); i++ { // newest first
 		if _, err := gittest.TryGit(bare, "merge-base", "--is-ancestor", tips[i], tips[i-1]); err != nil {
@@ -250,7 +251,7 @@ func TestPinWaitsForProduction(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("pin --wait production of a healthy build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"pinned carts image=carts:0.11.2", "staging: r", "delivery: evaluation waiting for", "evaluated: pass, score 100", "staging: released", "production: released", "released in production"} {
+	for _, want := range []string{"pinned carts image=carts:0.11.2", "staging: r", "delivery: test waiting for test", "evaluated: pass, score 100", "staging: released", "production: released", "released in production"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the progress lacks %q:\n%s", want, r.stdout)
 		}

@@ -228,6 +228,9 @@ func (f *follower) failedIn(b *status.Branch, stage string) *pinOutcome {
 	for _, r := range runs {
 		if r.RolledBack != "" {
 			o.Result, o.Run, o.Message = pinRolledBack, r.ID, r.RolledBack
+			if g := slot.Gate; g != nil && g.Candidate == f.candidate {
+				o.Run = g.Run // the run the gate failed, not the rollback's
+			}
 			return o
 		}
 	}
