@@ -244,8 +244,11 @@ func TestPinWaitsForProduction(t *testing.T) {
 	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
 
 	pin := func(args ...string) result {
-		return ferryEnv(t, "", ciIdentity, append([]string{"pin", "carts", "--repo", url, "--state-dir", filepath.Join(dir, "pin"),
-			"--wait", "production", "--poll-interval", "200ms", "--timeout", "2m"}, args...)...)
+		base := []string{
+			"pin", "carts", "--repo", url, "--state-dir", filepath.Join(dir, "pin"),
+			"--wait", "production", "--poll-interval", "200ms", "--timeout", "2m",
+		}
+		return ferryEnv(t, "", ciIdentity, append(base, args...)...)
 	}
 	r := pin("image=carts:0.11.2")
 	if r.code != 0 {

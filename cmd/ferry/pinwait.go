@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ferrycd/ferry/evaluator"
@@ -235,6 +236,10 @@ func (f *follower) failedIn(b *status.Branch, stage string) *pinOutcome {
 		}
 	}
 	for _, r := range runs {
+		if r.Result == status.ResultSuperseded {
+			o.Result, o.Run, o.Message = pinSuperseded, r.ID, r.Message
+			return o
+		}
 		if r.Result != "" && status.EndPhase(r.Result) == status.PhaseFailed {
 			o.Result, o.Run, o.Score, o.Message = pinFailed, r.ID, r.Score, r.Message
 			return o
@@ -249,9 +254,12 @@ func (f *follower) failedIn(b *status.Branch, stage string) *pinOutcome {
 		}
 		return o
 	}
-	if slices.Contains(slot.Superseded, f.candidate) {
-		o.Result, o.Message = pinSuperseded, "a later candidate replaced it"
-		return o
+	for _, e := range slot.Superseded {
+		// "<run> <candidate> by <candidate>", the candidates abbreviated
+		if fs := strings.Fields(e); len(fs) == 4 && fs[1] == gitstore.ShortSHA(f.candidate) {
+			o.Result, o.Run, o.Message = pinSuperseded, fs[0], "superseded by "+fs[3]+" while queued"
+			return o
+		}
 	}
 	return nil
 }
