@@ -251,6 +251,7 @@ func TestPinWaitsForProduction(t *testing.T) {
 		return ferryEnv(t, "", ciIdentity, append(base, args...)...)
 	}
 	r := pin("image=carts:0.11.2")
+	t.Logf("ferry pin --wait production:\n%s", r.stdout)
 	if r.code != 0 {
 		t.Fatalf("pin --wait production of a healthy build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -291,6 +292,7 @@ func TestPinWaitsForProduction(t *testing.T) {
 
 	// The same rollback for people: the verdict table, exit 1 at once.
 	r = pin("image=carts:0.11.3")
+	t.Logf("ferry pin --wait production again:\n%s", r.stdout)
 	if r.code != 1 {
 		t.Fatalf("pin --wait of the rolled back build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -164,10 +165,12 @@ func (f *follower) step(b *status.Branch) ([]string, *pinOutcome) {
 		}
 		for _, r := range candidateRuns(slot, f.candidate) {
 			seen = true
-			add("%s: %s %s", st, r.ID, runStep(r))
-			if r.Score != nil {
-				add("%s: %s evaluated: %s, score %s", st, r.ID, r.Results["evaluation"], evaluator.FormatScore(*r.Score))
+			// A run triggered by another carries that run's score until
+			// its own evaluation: only a result of its own is news.
+			if v := r.Results[string(stages.TaskEvaluation)]; v != "" && r.Score != nil {
+				add("%s: %s evaluated: %s, score %s", st, r.ID, v, evaluator.FormatScore(*r.Score))
 			}
+			add("%s: %s %s", st, r.ID, runStep(r))
 			if r.Result == "" {
 				active = true
 				f.waiting = fmt.Sprintf("%s %s in %s: %s", r.ID, r.Sequence, st, runStep(r))

@@ -103,3 +103,46 @@ func TestFollowerDecides(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowerPrintsEachStepOnce follows a candidate through staging into
+// production: every step once, in order, and no score of a run that was
+// not evaluated itself.
+func TestFollowerPrintsEachStepOnce(t *testing.T) {
+	const c = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
+	score := 100.0
+	staging := &status.Slot{Stage: "staging", Service: "carts"}
+	production := &status.Slot{Stage: "production", Service: "carts"}
+	b := &status.Branch{
+		State: &status.State{Stages: []string{"staging", "production"}},
+		Slots: map[string]*status.Slot{"staging/carts": staging, "production/carts": production},
+	}
+	f := &follower{candidate: c, svc: "carts", stage: "production", printed: map[string]bool{}}
+	var got []string
+	step := func() {
+		lines, _ := f.step(b)
+		got = append(got, lines...)
+	}
+	staging.Queue = []*status.Run{{ID: "r1", Candidate: c, Sequence: "delivery", Phase: status.PhaseQueued}}
+	step()
+	staging.Queue, staging.Current = nil, &status.Run{ID: "r1", Candidate: c, Sequence: "delivery", Phase: status.PhaseWaiting, TaskName: "test", Waiting: status.WaitTest}
+	step()
+	step()
+	staging.Current, staging.Last = nil, &status.Run{ID: "r1", Candidate: c, Sequence: "delivery", Result: "pass", Score: &score, Results: map[string]string{"evaluation": "pass"}}
+	staging.Released = &status.Release{Candidate: c}
+	production.Queue = []*status.Run{{ID: "r2", Candidate: c, Sequence: "delivery", Phase: status.PhaseQueued, Score: &score}}
+	step()
+	want := []string{
+		"staging: r1 delivery queued",
+		"staging: r1 delivery: test waiting for test",
+		"staging: r1 evaluated: pass, score 100",
+		"staging: r1 delivery finished: pass",
+		"staging: released c1c1c1c",
+		"production: r2 delivery queued",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+	if want := "r2 delivery in production: delivery queued"; f.waiting != want {
+		t.Errorf("waiting for %q, want %q", f.waiting, want)
+	}
+}
