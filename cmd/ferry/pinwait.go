@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ferrycd/ferry/evaluator"
@@ -258,9 +257,8 @@ func (f *follower) failedIn(b *status.Branch, stage string) *pinOutcome {
 		return o
 	}
 	for _, e := range slot.Superseded {
-		// "<run> <candidate> by <candidate>", the candidates abbreviated
-		if fs := strings.Fields(e); len(fs) == 4 && fs[1] == gitstore.ShortSHA(f.candidate) {
-			o.Result, o.Run, o.Message = pinSuperseded, fs[0], "superseded by "+fs[3]+" while queued"
+		if run, cand, by, ok := status.ParseSuperseded(e); ok && cand == gitstore.ShortSHA(f.candidate) {
+			o.Result, o.Run, o.Message = pinSuperseded, run, "superseded by "+by+" while queued"
 			return o
 		}
 	}
