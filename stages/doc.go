@@ -1,6 +1,7 @@
 // Package stages provides ferry's project model: the Keptn shipyard (stages,
 // sequences, tasks and the graph of triggers between them), ferry's own
-// project files (pins, holds, ferry.yaml), the candidates a main commit
+// project files (pins, holds, ferry.yaml) and the edit of a pin file that
+// keeps its comments (EditPin), the candidates a main commit
 // creates, the layering of Helm values, the rendering of a stage branch's
 // files with the Helm SDK (StageFiles), the quality-gate request of a
 // service in a stage (GateRequest), and a cache of projects by commit.

@@ -22,6 +22,17 @@ const (
 // maxSuperseded bounds the superseded candidates a slot remembers.
 const maxSuperseded = 20
 
+// ParseSuperseded reads an entry of Slot.Superseded, "<run> <candidate>
+// by <candidate>" with the candidates abbreviated: the run replaced, its
+// candidate and the candidate that replaced it.
+func ParseSuperseded(entry string) (run, candidate, by string, ok bool) {
+	f := strings.Fields(entry)
+	if len(f) != 4 || f[2] != "by" {
+		return "", "", "", false
+	}
+	return f[0], f[1], f[3], true
+}
+
 // Enqueue adds a run to the queue of (stage, svc) and returns the runs it
 // superseded. A slot whose file is corrupt keeps the run in
 // State.Deferred until the file reads again; deferred is then its

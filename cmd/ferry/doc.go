@@ -17,10 +17,11 @@
 //	ferry proposals [--repo URL] [-o json|yaml]
 //	ferry approve STAGE SERVICE [--repo URL] [--forge KIND --forge-api URL --forge-repo O/R --forge-token-file F]
 //	ferry reject STAGE SERVICE [--reason TEXT] [--repo URL] [forge flags]
+//	ferry pin SERVICE KEY=VALUE... [--repo URL] [-m MESSAGE] [--sequence S] [--wait STAGE [--timeout D]] [-o json]
 //	ferry demo
 //
 // The commands that read from a repository alone (status, history,
-// problems, get, problem open, proposals, approve, reject) default --repo to $FERRY_REPO, else to the
+// problems, get, problem open, proposals, approve, reject, trigger, pin) default --repo to $FERRY_REPO, else to the
 // origin remote of the clone in the current directory. Read commands keep
 // their mirror in the user's cache directory, ferry/mirrors/.
 //

@@ -95,19 +95,28 @@ func trigger(cmd *cobra.Command, repo *repoFlags, svc, seq, message string) erro
 // checkTrigger loads the project at tip and returns the stage seq starts in
 // for svc, or why it cannot start.
 func checkTrigger(s *gitstore.Store, tip gitstore.Hash, svc, seq string) (string, error) {
-	files, err := stages.ReadProject(s.Reader, tip)
+	p, err := loadProjectAt(s, tip)
 	if err != nil {
 		return "", err
-	}
-	p, diags := stages.Load(files)
-	if p == nil {
-		return "", fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(tip.String()), diags.Errors())
 	}
 	if err := projectNames(p).checkService(svc); err != nil {
 		return "", err
 	}
 	stage, _, err := p.StartSequence(svc, seq)
 	return stage, err
+}
+
+// loadProjectAt loads the project at the commit tip of s.
+func loadProjectAt(s *gitstore.Store, tip gitstore.Hash) (*stages.Project, error) {
+	files, err := stages.ReadProject(s.Reader, tip)
+	if err != nil {
+		return nil, err
+	}
+	p, diags := stages.Load(files)
+	if p == nil {
+		return nil, fmt.Errorf("the project at %s is invalid:\n%w", gitstore.ShortSHA(tip.String()), diags.Errors())
+	}
+	return p, nil
 }
 
 // gitAuthor returns git's author identity, else ferry's.
