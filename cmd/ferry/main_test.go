@@ -31,17 +31,19 @@ func TestMain(m *testing.M) {
 			_ = os.Setenv("FERRY_TOOLS_DIR", filepath.Join(cache, "ferry-tools"))
 		}
 	}
+	// Built before the cache directory moves, so that the build reuses the
+	// Go build cache.
+	build := exec.Command("go", "build", "-o", ferryBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build ferry: " + err.Error())
+	}
 	// Mirrors are cached below the user's cache directory: keep the tests'
 	// apart, and read no repository from the environment.
 	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
 		panic(err)
 	}
 	_ = os.Unsetenv("FERRY_REPO")
-	build := exec.Command("go", "build", "-o", ferryBin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build ferry: " + err.Error())
-	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
