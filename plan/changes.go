@@ -37,8 +37,8 @@ func shipyardChanges(a, b *stages.Shipyard) []string {
 			out = append(out, fmt.Sprintf("stage %s removed", st.Name))
 		}
 	}
-	if !slices.Equal(a.StageNames(), b.StageNames()) {
-		out = append(out, fmt.Sprintf("stages now run in the order %s (were %s)", strings.Join(b.StageNames(), ", "), strings.Join(a.StageNames(), ", ")))
+	if ka, kb := kept(a.StageNames(), b), kept(b.StageNames(), a); !slices.Equal(ka, kb) {
+		out = append(out, fmt.Sprintf("stages now run in the order %s (were %s)", strings.Join(kb, ", "), strings.Join(ka, ", ")))
 	}
 	for _, st := range b.Spec.Stages {
 		if a.Stage(st.Name) == nil {
@@ -56,6 +56,17 @@ func shipyardChanges(a, b *stages.Shipyard) []string {
 			if b.Sequence(st.Name, q.Name) == nil {
 				out = append(out, fmt.Sprintf("%s: sequence %s removed", st.Name, q.Name))
 			}
+		}
+	}
+	return out
+}
+
+// kept lists the stages of names that other has too, in order.
+func kept(names []string, other *stages.Shipyard) []string {
+	var out []string
+	for _, n := range names {
+		if other.Stage(n) != nil {
+			out = append(out, n)
 		}
 	}
 	return out

@@ -28,8 +28,7 @@ type ManifestChange struct {
 
 // ObjectChange is one Kubernetes object that differs.
 type ObjectChange struct {
-	// Object is kind/name, with the namespace when the manifest sets one
-	// (kind/namespace/name).
+	// Object is kind/name (a render is one stage's namespace).
 	Object string `json:"object" yaml:"object"`
 	// Change is added, removed or changed.
 	Change ChangeKind `json:"change" yaml:"change"`
@@ -174,9 +173,6 @@ func objects(render string) map[string]object {
 		meta, _ := m["metadata"].(map[string]any)
 		name, _ := meta["name"].(string)
 		key := kind + "/" + name
-		if ns, _ := meta["namespace"].(string); ns != "" {
-			key = kind + "/" + ns + "/" + name
-		}
 		if kind == "" || name == "" {
 			key = fmt.Sprintf("document %d", i+1)
 		}
