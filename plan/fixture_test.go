@@ -208,7 +208,7 @@ func (w *world) fetch(tb testing.TB) gitstore.Snapshot {
 
 // record writes evaluations of carts in a stage to the ledger, oldest
 // first, one per p95 value, each scored with the base SLO as ferry run
-// would have: run r1 for the first value, r2 for the next…
+// would have: run r1 for the first value, r2 for the next, and so on.
 func (w *world) record(tb testing.TB, stage string, p95 ...float64) gitstore.Hash {
 	tb.Helper()
 	parsed, d := evaluator.ParseSLO("services/carts/slo.yaml", []byte(slo))

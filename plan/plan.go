@@ -75,9 +75,11 @@ func Compute(ctx context.Context, s *gitstore.Store, base, head, statusTip gitst
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Base: base.String(), Head: head.String(), MergeBase: from.String(),
+	p := &Plan{
+		Base: base.String(), Head: head.String(), MergeBase: from.String(),
 		Diagnostics: yamlfile.Diagnostics{}, Candidates: []Candidate{}, Manifests: []ManifestChange{},
-		WhatIf: []WhatIf{}, Changes: []string{}}
+		WhatIf: []WhatIf{}, Changes: []string{},
+	}
 	if p.ChangedFiles, err = rd.ChangedPaths(from, head); err != nil {
 		return nil, fmt.Errorf("compare %s with %s: %w", gitstore.ShortSHA(from.String()), gitstore.ShortSHA(head.String()), err)
 	}
