@@ -53,24 +53,22 @@ const (
 // that differ.
 func manifests(ctx context.Context, old, cur *stages.Project, changed []string) ([]ManifestChange, error) {
 	out := []ManifestChange{}
-	for _, svc := range slices.Sorted(maps.Keys(cur.Services)) {
+	for _, svc := range serviceUnion(old, cur) {
 		if old != nil && !renderInputsChanged(svc, changed) {
 			continue
 		}
-		for _, stage := range cur.Shipyard.StageNames() {
-			after, err := cur.RenderContext(ctx, svc, stage, nil)
+		for _, stage := range stageUnion(old, cur) {
+			mc := ManifestChange{Stage: stage, Service: svc, Objects: []ObjectChange{}}
+			after, err := render(ctx, cur, svc, stage)
 			if err != nil {
 				return nil, err
 			}
-			mc := ManifestChange{Stage: stage, Service: svc, Objects: []ObjectChange{}}
-			var before []byte
-			if old != nil && old.Services[svc] != nil && old.Shipyard.Stage(stage) != nil {
-				if before, err = old.RenderContext(ctx, svc, stage, nil); err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					mc.Problem = err.Error()
+			before, err := render(ctx, old, svc, stage)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
 				}
+				mc.Problem = err.Error()
 			}
 			name := fmt.Sprintf("%s/%s", stage, svc)
 			mc.Diff = UnifiedDiff("a/"+name, "b/"+name, string(before), string(after))
@@ -82,6 +80,38 @@ func manifests(ctx context.Context, old, cur *stages.Project, changed []string) 
 		}
 	}
 	return out, nil
+}
+
+// render renders a service for a stage; nothing when the project has not
+// the service or the stage.
+func render(ctx context.Context, p *stages.Project, svc, stage string) ([]byte, error) {
+	if p == nil || p.Services[svc] == nil || p.Shipyard.Stage(stage) == nil {
+		return nil, nil
+	}
+	return p.RenderContext(ctx, svc, stage, nil)
+}
+
+// serviceUnion lists the services of both projects, sorted.
+func serviceUnion(old, cur *stages.Project) []string {
+	set := maps.Clone(cur.Services)
+	if old != nil {
+		maps.Copy(set, old.Services)
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// stageUnion lists the head's stages in order, then those only the base
+// has.
+func stageUnion(old, cur *stages.Project) []string {
+	out := cur.Shipyard.StageNames()
+	if old != nil {
+		for _, st := range old.Shipyard.StageNames() {
+			if cur.Shipyard.Stage(st) == nil {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
 }
 
 // renderInputsChanged reports whether a changed path is an input of the
