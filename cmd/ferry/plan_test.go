@@ -46,7 +46,7 @@ func TestPlanCLI(t *testing.T) {
 			"carts: starts sequence delivery in dev",
 			"production.delivery: deployment, release — stops before the stage: held by holds/production.yaml (end-of-year freeze, until 2027-01-04T08:00:00Z)",
 			"Deployment/carts changed: image docker.io/keptnexamples/carts:0.13.2 → docker.io/keptnexamples/carts:0.13.3",
-			"+          image: \"docker.io/keptnexamples/carts:0.13.3\"",
+			"+        image: \"docker.io/keptnexamples/carts:0.13.3\"",
 		},
 	}, {
 		name:     "markdown with --repo and a full ref",
