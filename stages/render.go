@@ -110,6 +110,20 @@ func (p *Project) RenderContext(ctx context.Context, svc, stage string, override
 	return out, nil
 }
 
+// Check validates a project as ferry run reads it: its files (see [Load]),
+// then every chart rendered for every stage under the project's render
+// limits (see [Project.CheckCharts]). It returns the project (nil when its
+// files are invalid) and every diagnostic; a chart that does not render is
+// an error but leaves the project.
+func Check(ctx context.Context, files Files, limits renderer.Options) (*Project, yamlfile.Diagnostics) {
+	p, diags := Load(files)
+	if p != nil {
+		p.RenderLimits = limits
+		diags = append(diags, p.CheckCharts(ctx)...)
+	}
+	return p, diags
+}
+
 // CheckCharts renders every service's chart for every stage under the
 // project's render limits, as the loop will, and reports each failure as an
 // error on the service's Chart.yaml.

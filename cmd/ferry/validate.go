@@ -16,6 +16,7 @@ import (
 
 	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/stages"
+	"github.com/ferrycd/ferry/stages/renderer"
 )
 
 func newValidate() *cobra.Command {
@@ -231,10 +232,7 @@ func readDir(dir string) (stages.Files, error) {
 // loadAndRender validates a project as ferry run reads it: its files, then
 // every chart rendered for every stage under the same limits.
 func loadAndRender(ctx context.Context, files stages.Files) yamlfile.Diagnostics {
-	p, diags := stages.Load(files)
-	if p != nil {
-		diags = append(diags, p.CheckCharts(ctx)...)
-	}
+	_, diags := stages.Check(ctx, files, renderer.Options{})
 	return diags
 }
 

@@ -1,0 +1,240 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ferrycd/ferry/gitstore"
+)
+
+// Text writes the plan for a person: validation, candidates, manifests
+// (summary and diff), what-if and changes, one section each.
+func (p *Plan) Text(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(p.headline() + "\n")
+	b.WriteString("\nValidation: " + p.validity() + "\n")
+	for _, d := range p.Diagnostics {
+		b.WriteString("  " + d.Error() + "\n")
+	}
+	if !p.Valid() {
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if p.BaseProblem != "" {
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+	}
+	b.WriteString("\nCandidates:\n")
+	if len(p.Candidates) == 0 {
+		b.WriteString("  none: no service's files changed\n")
+	}
+	for _, c := range p.Candidates {
+		b.WriteString("  " + c.headline() + "\n")
+		for _, s := range c.Steps {
+			b.WriteString("    " + s.line() + "\n")
+		}
+	}
+	b.WriteString("\nManifests:\n")
+	if len(p.Manifests) == 0 {
+		b.WriteString("  no rendered manifest changes\n")
+	}
+	for _, m := range p.Manifests {
+		b.WriteString("  " + m.Stage + "/" + m.Service + ":\n")
+		for _, line := range m.summary() {
+			b.WriteString("    " + line + "\n")
+		}
+		for _, line := range splitLines(m.Diff) {
+			b.WriteString("    " + line + "\n")
+		}
+	}
+	if len(p.WhatIf) > 0 {
+		b.WriteString("\nWhat-if on recorded evaluations:\n")
+		for _, wi := range p.WhatIf {
+			b.WriteString("  " + wi.headline() + "\n")
+			for _, line := range wi.details() {
+				b.WriteString("    " + line + "\n")
+			}
+		}
+	}
+	b.WriteString("\nShipyard, holds and settings:\n")
+	if len(p.Changes) == 0 {
+		b.WriteString("  no changes\n")
+	}
+	for _, c := range p.Changes {
+		b.WriteString("  " + c + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Markdown returns the plan as a pull-request comment: the same sections
+// as Text, diffs folded in <details>.
+func (p *Plan) Markdown() string {
+	var b strings.Builder
+	b.WriteString("### " + p.headline() + "\n\n")
+	b.WriteString("**Validation:** " + p.validity() + "\n\n")
+	for _, d := range p.Diagnostics {
+		b.WriteString("- `" + d.Error() + "`\n")
+	}
+	if !p.Valid() {
+		return b.String()
+	}
+	if p.BaseProblem != "" {
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+	}
+	b.WriteString("\n#### Candidates\n\n")
+	if len(p.Candidates) == 0 {
+		b.WriteString("None: no service's files changed.\n")
+	}
+	for _, c := range p.Candidates {
+		b.WriteString("- **" + c.Service + "**: " + strings.TrimPrefix(c.headline(), c.Service+": ") + "\n")
+		for _, s := range c.Steps {
+			b.WriteString("  - " + s.line() + "\n")
+		}
+	}
+	b.WriteString("\n#### Manifests\n\n")
+	if len(p.Manifests) == 0 {
+		b.WriteString("No rendered manifest changes.\n")
+	}
+	for _, m := range p.Manifests {
+		b.WriteString("- **" + m.Stage + "/" + m.Service + "**: " + strings.Join(m.summary(), "; ") + "\n")
+	}
+	for _, m := range p.Manifests {
+		fmt.Fprintf(&b, "\n<details><summary>diff of %s/%s</summary>\n\n```diff\n%s```\n\n</details>\n", m.Stage, m.Service, fence(m.Diff))
+	}
+	if len(p.WhatIf) > 0 {
+		b.WriteString("\n#### What-if on recorded evaluations\n\n")
+		for _, wi := range p.WhatIf {
+			b.WriteString("- " + wi.headline() + "\n")
+			for _, line := range wi.details() {
+				b.WriteString("  - " + line + "\n")
+			}
+		}
+	}
+	b.WriteString("\n#### Shipyard, holds and settings\n\n")
+	if len(p.Changes) == 0 {
+		b.WriteString("No changes.\n")
+	}
+	for _, c := range p.Changes {
+		b.WriteString("- " + c + "\n")
+	}
+	return b.String()
+}
+
+// fence keeps a diff from closing its code block early.
+func fence(diff string) string { return strings.ReplaceAll(diff, "```", "`\u200b``") }
+
+func (p *Plan) headline() string {
+	s := fmt.Sprintf("Plan of %s onto %s", short(p.Head), short(p.Base))
+	if p.MergeBase != p.Base {
+		s += fmt.Sprintf(" (against the merge base %s)", short(p.MergeBase))
+	}
+	return s + fmt.Sprintf(": %d file(s) changed", len(p.ChangedFiles))
+}
+
+func short(sha string) string {
+	if strings.Trim(sha, "0") == "" {
+		return "nothing"
+	}
+	return gitstore.ShortSHA(sha)
+}
+
+func (p *Plan) validity() string {
+	errs := len(p.Diagnostics.Errors())
+	warns := len(p.Diagnostics) - errs
+	if errs > 0 {
+		return fmt.Sprintf("the head does not validate: %d error(s), %d warning(s)", errs, warns)
+	}
+	return fmt.Sprintf("valid, %d warning(s)", warns)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func (c Candidate) headline() string {
+	if c.Problem != "" {
+		return c.Service + ": cannot start: " + c.Problem
+	}
+	s := fmt.Sprintf("%s: starts sequence %s in %s", c.Service, c.Sequence, c.Stage)
+	if c.Named {
+		s += " (named by the commit's Ferry-Sequence trailer)"
+	}
+	return s
+}
+
+func (s Step) line() string {
+	out := fmt.Sprintf("%s.%s: %s", s.Stage, s.Sequence, strings.Join(s.Tasks, ", "))
+	if s.Hold != nil {
+		out += fmt.Sprintf(" — stops before the stage: held by %s (%s", s.Hold.File, s.Hold.Reason)
+		if s.Hold.Until != "" {
+			out += ", until " + s.Hold.Until
+		}
+		out += ")"
+	}
+	switch s.Approval {
+	case ApprovalManual:
+		out += " — stops for a manual approval"
+	case ApprovalManualOnWarning:
+		out += " — stops for a manual approval on a warning"
+	}
+	return out
+}
+
+func (m ManifestChange) summary() []string {
+	var out []string
+	if m.Problem != "" {
+		out = append(out, "the base did not render: "+firstLine(m.Problem))
+	}
+	for _, o := range m.Objects {
+		s := o.Object + " " + string(o.Change)
+		var parts []string
+		for _, img := range o.Images {
+			parts = append(parts, "image "+img)
+		}
+		if o.Replicas != "" {
+			parts = append(parts, "replicas "+o.Replicas)
+		}
+		if len(parts) > 0 {
+			s += ": " + strings.Join(parts, ", ")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (w WhatIf) headline() string {
+	what := "SLO"
+	switch {
+	case w.SLOChanged && len(w.SLIs) > 0:
+		what = "SLO and SLIs (" + strings.Join(w.SLIs, ", ") + ")"
+	case !w.SLOChanged:
+		what = "SLIs (" + strings.Join(w.SLIs, ", ") + ")"
+	}
+	if len(w.Replays) == 0 {
+		return fmt.Sprintf("%s/%s: the %s changed; no evaluations recorded to replay", w.Stage, w.Service, what)
+	}
+	s := fmt.Sprintf("%s/%s: %d of the last %d evaluations would change verdict with the new %s", w.Stage, w.Service, w.Changed, len(w.Replays), what)
+	if w.NotReplayed > 0 {
+		s += fmt.Sprintf("; %d cannot be replayed offline", w.NotReplayed)
+	}
+	return s
+}
+
+func (w WhatIf) details() []string {
+	var out []string
+	for _, r := range w.Replays {
+		name := r.ID
+		if r.Run != "" {
+			name = r.Run
+		}
+		switch {
+		case r.Changed:
+			out = append(out, fmt.Sprintf("%s: %s → %s", name, r.Old, *r.New))
+		case r.New == nil:
+			out = append(out, fmt.Sprintf("%s: not replayed (%s)", name, strings.Join(r.NotReplayable, "; ")))
+		}
+	}
+	return out
+}
