@@ -72,7 +72,10 @@ func (p *Plan) Text(w io.Writer) error {
 func (p *Plan) Markdown() string {
 	var b strings.Builder
 	b.WriteString("### " + p.headline() + "\n\n")
-	b.WriteString("**Validation:** " + p.validity() + "\n\n")
+	b.WriteString("**Validation:** " + p.validity() + "\n")
+	if len(p.Diagnostics) > 0 {
+		b.WriteString("\n")
+	}
 	for _, d := range p.Diagnostics {
 		b.WriteString("- `" + d.Error() + "`\n")
 	}
@@ -231,7 +234,14 @@ func (w WhatIf) details() []string {
 		}
 		switch {
 		case r.Changed:
-			out = append(out, fmt.Sprintf("%s: %s → %s", name, r.Old, *r.New))
+			line := fmt.Sprintf("%s: %s → %s", name, r.Old, *r.New)
+			if r.Release != "" {
+				line = fmt.Sprintf("%s (%s): %s → %s", name, r.Release, r.Old, *r.New)
+			}
+			if len(r.Objectives) > 0 {
+				line += "; " + strings.Join(r.Objectives, ", ")
+			}
+			out = append(out, line)
 		case r.New == nil:
 			out = append(out, fmt.Sprintf("%s: not replayed (%s)", name, strings.Join(r.NotReplayable, "; ")))
 		}

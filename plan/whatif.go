@@ -3,7 +3,9 @@ package plan
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
+	"strconv"
 
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/gitstore"
@@ -31,6 +33,12 @@ type WhatIf struct {
 type Replay struct {
 	ID  string `json:"id" yaml:"id"`
 	Run string `json:"run,omitempty" yaml:"run,omitempty"`
+	// Release is what the evaluation judged: the service's pin at the
+	// candidate, "image=carts:0.11.3".
+	Release string `json:"release,omitempty" yaml:"release,omitempty"`
+	// Objectives say which objectives' statuses would change, with the
+	// recorded value: "response_time 450: pass → fail".
+	Objectives []string `json:"objectives,omitempty" yaml:"objectives,omitempty"`
 	// Old is the recorded verdict; New the head's, absent when it cannot
 	// be replayed (NotReplayable says why, per SLI).
 	Old           Verdict  `json:"old" yaml:"old"`
@@ -82,6 +90,7 @@ func whatIf(rd gitstore.Reader, status gitstore.Hash, old, cur *stages.Project, 
 			}
 			for _, rec := range records {
 				r := replay(rec, newReq, oldSLIs)
+				r.Release = release(rd, rec, svc)
 				if r.Changed {
 					w.Changed++
 				}
@@ -151,7 +160,31 @@ func replay(rec *evaluator.Record, req evaluator.Request, oldSLIs map[string]str
 	}
 	r.New = &Verdict{Result: again.Result, Score: again.Score}
 	r.Changed = r.New.Result != r.Old.Result
+	was := map[string]string{}
+	for _, o := range rec.Objectives {
+		was[o.SLI] = o.Status
+	}
+	for _, o := range again.Objectives {
+		if old, ok := was[o.SLI]; ok && old != o.Status && o.Value != nil {
+			r.Objectives = append(r.Objectives, fmt.Sprintf("%s %s: %s → %s", o.SLI, strconv.FormatFloat(*o.Value, 'g', -1, 64), old, o.Status))
+		}
+	}
 	return r
+}
+
+// release is the service's pin at the candidate an evaluation delivered,
+// or "" when it cannot be read.
+func release(rd gitstore.Reader, rec *evaluator.Record, svc string) string {
+	if rec.Candidate == "" {
+		return ""
+	}
+	file := path.Join(stages.ServicesDir, svc, "pin.yaml")
+	data, err := rd.ReadFile(gitstore.NewHash(rec.Candidate), file)
+	if err != nil {
+		return ""
+	}
+	pin, _ := stages.ParsePin(file, data)
+	return pin.Summary()
 }
 
 // unreplayable says why the recorded value of an SLI cannot stand for what

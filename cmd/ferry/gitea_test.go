@@ -1,12 +1,10 @@
 package main_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferrycd/ferry/internal/giteatest"
 	"github.com/ferrycd/ferry/internal/gittest"
@@ -34,23 +32,8 @@ func giteaProposal(t *testing.T, srv *giteatest.Server, name string) (repo gitea
 	bare, _, _ = waitingProposal(t)
 	url := srv.CloneURL(repo, srv.Admin)
 	gittest.Git(t, bare, "push", "--quiet", url, "refs/heads/*:refs/heads/*")
-	// Gitea records pushed branches in the background: until it has, a
-	// pull request from them is "not found".
-	var pr giteaPull
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		status, data := srv.Request(t, srv.Admin, http.MethodPost, "/repos/"+repo.FullName()+"/pulls",
-			map[string]string{"head": proposalBranch, "base": "stage/production", "title": "Promote carts image=carts:0.11.2 to production"})
-		if status == http.StatusCreated {
-			if err := json.Unmarshal(data, &pr); err != nil {
-				t.Fatal(err)
-			}
-			number = pr.Number
-			break
-		}
-		if status != http.StatusNotFound || time.Now().After(deadline) {
-			t.Fatalf("open the pull request on Gitea: status %d: %s", status, data)
-		}
-	}
+	number = srv.OpenPullRequest(t, srv.Admin, repo, proposalBranch, "stage/production", "Promote carts image=carts:0.11.2 to production")
+	pr := giteaPullRequest(t, srv, repo, number)
 	slot := gittest.Git(t, bare, "show", "ferry/status:"+status.SlotPath("production", "carts"))
 	slot = strings.NewReplacer("pullRequest: 7\n", "pullRequest: "+strconv.Itoa(number)+"\n", proposalPR, pr.HTMLURL).Replace(slot)
 	if !strings.Contains(slot, pr.HTMLURL) {

@@ -20,10 +20,13 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/forge"
+	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/plan"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/ingress"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/review"
 	"github.com/ferrycd/ferry/stages/renderer"
 )
 
@@ -42,6 +45,7 @@ type runFlags struct {
 	server       ingress.ServerOptions
 	verbose      int
 	logFormat    string
+	planPRs      bool
 }
 
 func newRun() *cobra.Command {
@@ -54,7 +58,9 @@ shipyard by commits to the stage branches, recording everything on ferry/status
 and in notes. Passes run on a poll (a ref advertisement; a fetch only when
 something moved), on push and pull request webhooks at /hooks/git, on reports at
 /api/v1/reports and Keptn task events at /api/v1/events, and when a wait
-ends. A run that reaches test (without a duration) or an external task is
+ends. With --forge it opens pull requests for manual approvals, and keeps
+its plan (see ferry plan) as a comment and a ferry/plan commit status on every
+open pull request into the main branch. A run that reaches test (without a duration) or an external task is
 announced with a sh.keptn.event.<task>.triggered CloudEvent to the
 subscriptions of ferry.yaml. It serves /metrics, /healthz and /readyz.
 
@@ -104,6 +110,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.notifyURL, "notify-webhook-url", "", "post notifications (approval needed or expired, gate failed, rolled back, problem escalated) as JSON to this URL")
 	fs.StringVar(&f.slackURLFile, "notify-slack-url-file", "", "file holding a Slack-compatible incoming webhook URL (or FERRY_SLACK_WEBHOOK_URL)")
 	bindForge(fs, &f.forge, "open pull requests for manual approvals on this forge: github, gitlab or gitea")
+	fs.BoolVar(&f.planPRs, "plan-pull-requests", true, "with --forge, keep ferry's plan as a comment and a ferry/plan commit status on every open pull request into the main branch")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	fs.StringVar(&f.logFormat, "log-format", logText, "log format: text or json")
 	return cmd
@@ -145,12 +152,20 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	if opts.Announcer, err = event.NewSender(ctx, f.events); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	var reviewer *review.Reviewer
 	if f.forge.Kind != "" {
 		c, err := forge.New(f.forge)
 		if err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 		opts.PullRequests, opts.ForgePoll = c, f.poll
+		if f.planPRs {
+			reviewer = review.New(review.Options{Store: s, Forge: c, Log: log.WithName("review"),
+				Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
+					return plan.Compute(ctx, s, base, head, statusTip, plan.Options{RenderLimits: f.render})
+				}})
+			f.server.OnGitHook = reviewer.Trigger
+		}
 	}
 	r, err := reconciler.New(opts)
 	if err != nil {
@@ -169,6 +184,9 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	srv := ingress.NewServer(f.listen, ingress.Handler(loop, f.server))
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
+	if reviewer != nil {
+		go reviewer.Run(ctx, f.poll)
+	}
 	err = loop.Run(ctx)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
