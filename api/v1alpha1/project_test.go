@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,54 @@ func TestProject(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) { testDefaults(t, c, ns.Name) })
 	t.Run("invalid", func(t *testing.T) { testInvalid(t, c, ns.Name) })
 	t.Run("status", func(t *testing.T) { testStatus(t, c, ns.Name) })
+	t.Run("docs", func(t *testing.T) { testDocsExample(t, c) })
+}
+
+// testDocsExample applies the example of docs/kubernetes.md, a Secret and
+// a Project, and reads the Project back.
+func testDocsExample(t *testing.T, c client.Client) {
+	ctx := t.Context()
+	data, err := os.ReadFile("../../docs/kubernetes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## The Project resource\n")
+	if !ok {
+		t.Fatal("docs/kubernetes.md: no section \"The Project resource\"")
+	}
+	_, example, ok := strings.Cut(section, "```yaml\n")
+	example, _, ok2 := strings.Cut(example, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/kubernetes.md: no yaml example in \"The Project resource\"")
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "delivery"}}); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for doc := range strings.SplitSeq(example, "\n---\n") {
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Create(ctx, u); err != nil {
+			t.Fatalf("create the example's %s: %v", u.GetKind(), err)
+		}
+		kinds = append(kinds, u.GetKind())
+	}
+	if diff := cmp.Diff([]string{"Secret", v1alpha1.ProjectKind}, kinds); diff != "" {
+		t.Errorf("the example's kinds (-want +got):\n%s", diff)
+	}
+	var p v1alpha1.Project
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "delivery", Name: "sockshop"}, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Spec.Repository.Ref != v1alpha1.DefaultRef || p.Spec.Interval.Duration != v1alpha1.DefaultInterval ||
+		p.Spec.StagePrefix != v1alpha1.DefaultStagePrefix {
+		t.Errorf("the example read back: ref %q, interval %v, stagePrefix %q; want the defaults", p.Spec.Repository.Ref, p.Spec.Interval, p.Spec.StagePrefix)
+	}
+	if p.Spec.Forge == nil || p.Spec.Forge.SecretRef.Name != "sockshop-git" {
+		t.Errorf("the example read back: forge %+v, want one with secretRef sockshop-git", p.Spec.Forge)
+	}
 }
 
 // testDefaults creates Projects and reads them back with the server's
@@ -258,5 +307,21 @@ func testStatus(t *testing.T, c client.Client, ns string) {
 	}
 	if !after.Spec.Suspend || after.Generation != p.Generation+1 {
 		t.Errorf("after an update of the spec: suspend %v, generation %d; want true, %d", after.Spec.Suspend, after.Generation, p.Generation+1)
+	}
+}
+
+func TestGetRequeueAfter(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		want     time.Duration
+	}{
+		{0, v1alpha1.DefaultInterval},
+		{-time.Second, v1alpha1.DefaultInterval},
+		{30 * time.Second, 30 * time.Second},
+	} {
+		p := &v1alpha1.Project{Spec: v1alpha1.ProjectSpec{Interval: metav1.Duration{Duration: tc.interval}}}
+		if got := p.GetRequeueAfter(); got != tc.want {
+			t.Errorf("interval %v: GetRequeueAfter = %v, want %v", tc.interval, got, tc.want)
+		}
 	}
 }
