@@ -20,6 +20,17 @@ import (
 	"github.com/ferrycd/ferry/internal/kubetest"
 )
 
+// conditionSetter is the pair of methods Flux's conditions helpers
+// (fluxcd/pkg/runtime/conditions' Getter and Setter) need besides
+// client.Object.
+type conditionSetter interface {
+	client.Object
+	GetConditions() []metav1.Condition
+	SetConditions([]metav1.Condition)
+}
+
+var _ conditionSetter = (*v1alpha1.Project)(nil)
+
 // TestProject installs the CustomResourceDefinition in charts/ferry/crds/
 // in a real API server, and checks what the server does with Projects:
 // defaults, schema validation, the status subresource.
@@ -278,6 +289,9 @@ func testStatus(t *testing.T, c client.Client, ns string) {
 		ReconcileRequestStatus: meta.ReconcileRequestStatus{LastHandledReconcileAt: "2026-11-30T14:00:00Z"},
 	}
 	p.Status = want
+	p.SetConditions(nil)
+	var obj conditionSetter = p
+	obj.SetConditions(want.Conditions)
 	if err := c.Status().Update(ctx, p); err != nil {
 		t.Fatal(err)
 	}
