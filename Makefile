@@ -45,6 +45,10 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 1m).
 bench: ## Run the benchmarks in hack/bench and print ratios against their baselines.
 	$(GO) run ./hack/bench
 
+.PHONY: generate
+generate: ## Write api/'s deep-copy functions and charts/ferry/crds/ with controller-gen.
+	hack/controller-gen.sh object paths=./api/... crd paths=./api/... output:crd:artifacts:config=charts/ferry/crds
+
 .PHONY: verify
 verify: ## Check formatting, go.mod tidiness and vet.
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo "gofmt: files above need formatting"; exit 1)

@@ -3,7 +3,9 @@
 # git-http-backend) for the interoperability suite, the real Prometheus
 # and Alertmanager for the end-to-end tests, and gcc to build the Gitea
 # server of the forge tests (hack/gitea.sh), and the kube-apiserver and etcd
-# of the Kubernetes tests (hack/kube.sh): both built once, then cached. As
+# of the Kubernetes tests (hack/kube.sh), and controller-gen, whose output a
+# test compares with the committed files (hack/controller-gen.sh): all
+# built once, then cached. As
 # root it installs Debian's packages with apt-get; otherwise it says what is
 # missing (the tests that need it skip locally, and fail under CI=true).
 set -euo pipefail
@@ -32,3 +34,4 @@ fi
 
 "$(dirname "$0")/gitea.sh"
 "$(dirname "$0")/kube.sh"
+"$(dirname "$0")/controller-gen.sh"

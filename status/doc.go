@@ -25,4 +25,7 @@
 // read; Render produces STATUS.md and status.json from a Summary. RecordAll
 // writes the reports of one request in one commit; a replayed deployed
 // report is not written twice.
+//
+// Summary.ProjectStages converts a Summary into the stages of a Project's
+// status (api/v1alpha1).
 package status
