@@ -32,6 +32,9 @@ type Loop struct {
 	running time.Time // when the pass under way started
 }
 
+// NoPassYet is why a loop is not ready before its first pass ends.
+const NoPassYet = "no pass has finished yet"
+
 // StuckPass is how long a pass may run before /readyz says so.
 const StuckPass = 5 * time.Minute
 
@@ -59,7 +62,7 @@ func (l *Loop) Ready() (bool, string) {
 		return false, fmt.Sprintf("a pass has been running for %s", d.Round(time.Second))
 	}
 	if !l.started {
-		return false, "no pass has finished yet"
+		return false, NoPassYet
 	}
 	return l.ready, l.why
 }
