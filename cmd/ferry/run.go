@@ -46,6 +46,8 @@ type runFlags struct {
 	verbose      int
 	logFormat    string
 	planPRs      bool
+	config       string
+	secretsDir   string
 }
 
 func newRun() *cobra.Command {
@@ -74,13 +76,19 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
   ferry run --repo https://git.example.com/shop/delivery.git --state-dir /var/lib/ferry \
     --prometheus-url http://prometheus:9090
 
+  # Many projects in one process, their Secrets as files (see docs/kubernetes.md)
+  ferry run --config /etc/ferry/projects.yaml --secrets-dir /etc/ferry/secrets --state-dir /var/lib/ferry
+
   # Open pull requests for manual approvals on GitHub
   ferry run --repo https://github.com/shop/delivery.git --state-dir /var/lib/ferry \
     --forge github --forge-api https://api.github.com --forge-repo shop/delivery --forge-token-file /etc/ferry/github-token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.config != "" {
+				return f.runFleet(cmd.Context(), cmd.ErrOrStderr())
+			}
 			if f.repo.opts.URL == "" {
-				return usageError("--repo is required")
+				return usageError("--repo or --config is required")
 			}
 			if f.repo.opts.Dir == "" {
 				return usageError("--state-dir is required: the mirror survives restarts there")
@@ -90,6 +98,8 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	}
 	fs := cmd.Flags()
 	f.repo.bind(fs)
+	fs.StringVar(&f.config, "config", "", "deliver the Project objects of this file (YAML, as kubectl applies them) instead of --repo")
+	fs.StringVar(&f.secretsDir, "secrets-dir", "", "with --config: the Secrets the projects name, as files <dir>/<namespace>/<secret>/<key>")
 	fs.StringVar(&f.prom.URL, "prometheus-url", "", "Prometheus HTTP API for quality gates")
 	fs.StringVar(&f.prom.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
 	fs.StringVar(&f.prom.BasicAuthUser, "prometheus-user", "", "basic auth user for Prometheus")

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ferrycd/ferry/fleet"
+	"github.com/ferrycd/ferry/reconciler"
+	"github.com/ferrycd/ferry/reconciler/ingress"
+)
+
+// runFleet is ferry run --config: the projects of a file in one process,
+// each project's endpoints at /hooks/<kind>/<namespace>/<name>.
+func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
+	if f.repo.opts.URL != "" || f.forge.Kind != "" || f.prom.URL != "" {
+		return usageError("--config names each project's repository, Prometheus and forge: drop --repo, --prometheus-url and --forge")
+	}
+	if f.repo.opts.Dir == "" {
+		return usageError("--state-dir is required: the mirrors survive restarts there")
+	}
+	data, err := os.ReadFile(f.config)
+	if err != nil {
+		return usageError("read --config: %v", err)
+	}
+	projects, diags := fleet.LoadConfig(f.config, data)
+	if diags.HasErrors() {
+		return &exitError{code: exitUsage, err: diags.Err()}
+	}
+	log, err := newLogger(stderr, f.logFormat, f.verbose)
+	if err != nil {
+		return err
+	}
+	ctx = logr.NewContext(ctx, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	server := f.server
+	server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
+	server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
+	server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
+	server.AlertToken = os.Getenv("FERRY_ALERT_TOKEN")
+	f.events.Log = log.WithName("events")
+	opts := fleet.Options{
+		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: server, Events: f.events,
+		Reconciler: reconciler.Options{Timeout: f.timeout, Render: f.render, GateWait: f.gateWait, Notifier: f.notifier(ctx, log)},
+	}
+	fl, err := fleet.New(ctx, opts, projects)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		fl.Close()
+		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
+	}
+	srv := ingress.NewServer(f.listen, fl.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("ferry is running", "projects", len(projects), "listen", ln.Addr().String(), "stateDir", f.repo.opts.Dir)
+	err = fl.Run(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package main_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrycd/ferry/internal/gittest"
+)
+
+// ferry run --config refuses a file with a bad Project before it starts,
+// naming the file, line and column, and starts with a good one, each
+// project ready at its own name.
+func TestRunConfig(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	write(t, bad, "apiVersion: delivery.ferrycd.io/v1alpha1\nkind: Project\nmetadata: {name: shop}\nspec:\n  repository: {url: 'https://x/y'}\n  forge: {kind: bitbucket, api: 'https://x', repo: a/b, secretRef: {name: t}}\n")
+	res := ferry(t, "", "run", "--config", bad, "--state-dir", filepath.Join(dir, "state"))
+	if res.code != 2 || !strings.Contains(res.stderr, bad+":6:17: spec.forge.kind \"bitbucket\": want github, gitlab or gitea") {
+		t.Errorf("a bad config: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := ferry(t, "", "run", "--config", bad, "--repo", "https://x/y", "--state-dir", dir); res.code != 2 || !strings.Contains(res.stderr, "drop --repo") {
+		t.Errorf("--config with --repo: exit %d\n%s", res.code, res.stderr)
+	}
+
+	bare := gittest.InitBare(t)
+	gittest.CommitTxtar(t, bare, "main", "testdata/fast.txtar")
+	_, url := gittest.NewHTTPServer(t, bare, nil)
+	good := filepath.Join(dir, "projects.yaml")
+	write(t, good, "apiVersion: delivery.ferrycd.io/v1alpha1\nkind: Project\nmetadata: {name: shop, namespace: team}\nspec:\n  repository: {url: '"+url+"'}\n  interval: 1s\n")
+	addr := freeAddr(t)
+	cmd := exec.Command(ferryBin, "run", "--config", good, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("ferry run log:\n%s", logs.String())
+		}
+	}()
+	waitFor(t, 60*time.Second, "team/shop ready", func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false // not listening yet
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK && strings.Contains(string(b), "team/shop: ok")
+	})
+	waitFor(t, 60*time.Second, "carts in dev", func() bool { return stageImage(bare, "dev") == "carts:0.11.1" })
+}
