@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/ferrycd/ferry/api/v1alpha1"
 	"github.com/ferrycd/ferry/evaluator"
@@ -44,9 +46,14 @@ type Options struct {
 	Log        logr.Logger
 }
 
-// Fleet is the projects of one process.
+// Fleet is the projects of one process. Projects are added, changed and
+// removed while it runs ([Fleet.Set], [Fleet.Delete]); each runs until it
+// is removed, changed or the fleet's context ends.
 type Fleet struct {
-	opts    Options
+	opts Options
+	ctx  context.Context
+
+	mu      sync.Mutex
 	members map[string]*member // by namespace/name
 }
 
@@ -58,32 +65,102 @@ type member struct {
 	loop     *reconciler.Loop
 	reviewer *review.Reviewer
 	handler  http.Handler
+	stop     context.CancelFunc
+	done     chan struct{} // closed when the loop has returned
 }
 
 // Key names a project: namespace/name.
 func Key(p *v1alpha1.Project) string { return p.Namespace + "/" + p.Name }
 
-// New opens the mirror of every project and builds its loop; ctx bounds
-// the CloudEvents senders. Suspended projects are kept, answered at their
-// paths, and never reconciled.
-func New(ctx context.Context, opts Options, projects []v1alpha1.Project) (*Fleet, error) {
+// New returns an empty fleet whose projects run until ctx ends.
+func New(ctx context.Context, opts Options) *Fleet {
 	if opts.Registerer == nil {
 		opts.Registerer = prometheus.NewRegistry()
 	}
-	f := &Fleet{opts: opts, members: map[string]*member{}}
-	for i := range projects {
-		m, err := f.member(ctx, &projects[i])
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("project %s: %w", Key(&projects[i]), err)
-		}
-		f.members[m.key] = m
-	}
-	return f, nil
+	return &Fleet{opts: opts, ctx: ctx, members: map[string]*member{}}
 }
 
-func (f *Fleet) member(ctx context.Context, p *v1alpha1.Project) (*member, error) {
-	m := &member{key: Key(p), project: *p}
+// Run runs the projects until ctx ends, then stops them. A project that
+// cannot start (its state directory, a malformed Secret) is an error and
+// none runs.
+func (f *Fleet) Run(ctx context.Context, projects []v1alpha1.Project) error {
+	defer f.StopAll()
+	for i := range projects {
+		if err := f.Set(projects[i]); err != nil {
+			return err
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// Set runs a project, or restarts it when its spec changed since; a
+// suspended project is stopped and kept, answered at its paths.
+func (f *Fleet) Set(p v1alpha1.Project) error {
+	key := Key(&p)
+	f.mu.Lock()
+	old := f.members[key]
+	f.mu.Unlock()
+	if old != nil && equality.Semantic.DeepEqual(old.project.Spec, p.Spec) {
+		return nil
+	}
+	f.Delete(key)
+	m, err := f.member(&p)
+	if err != nil {
+		return fmt.Errorf("project %s: %w", key, err)
+	}
+	f.mu.Lock()
+	f.members[key] = m
+	f.mu.Unlock()
+	if p.Spec.Suspend {
+		close(m.done)
+		return nil
+	}
+	ctx, stop := context.WithCancel(logr.NewContext(f.ctx, f.opts.Log.WithValues(keyProject, key)))
+	m.stop = stop
+	go func() {
+		defer close(m.done)
+		if m.reviewer != nil {
+			go m.reviewer.Run(ctx, p.Spec.Interval.Duration)
+		}
+		if err := m.loop.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			f.opts.Log.Error(err, msgLoopEnded, keyProject, key)
+		}
+	}()
+	return nil
+}
+
+// Delete stops a project, waits for its pass to end, and forgets it.
+func (f *Fleet) Delete(key string) {
+	f.mu.Lock()
+	m := f.members[key]
+	delete(f.members, key)
+	f.mu.Unlock()
+	if m == nil {
+		return
+	}
+	if m.stop != nil {
+		m.stop()
+	}
+	<-m.done
+	_ = m.store.Close()
+}
+
+// StopAll stops every project.
+func (f *Fleet) StopAll() {
+	f.mu.Lock()
+	keys := slices.Collect(maps.Keys(f.members))
+	f.mu.Unlock()
+	for _, k := range keys {
+		f.Delete(k)
+	}
+}
+
+// Log messages.
+const msgLoopEnded = "project loop ended"
+
+func (f *Fleet) member(p *v1alpha1.Project) (*member, error) {
+	m := &member{key: Key(p), project: *p, done: make(chan struct{})}
 	spec := &p.Spec
 	var err error
 	m.store, err = gitstore.Open(gitstore.Options{
@@ -94,26 +171,34 @@ func (f *Fleet) member(ctx context.Context, p *v1alpha1.Project) (*member, error
 	if err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
+	if err := f.build(m); err != nil {
+		_ = m.store.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// build makes a member's reconciler, loop, reviewer and endpoints.
+func (f *Fleet) build(m *member) error {
+	p, spec := &m.project, &m.project.Spec
 	ropts := f.opts.Reconciler
 	ropts.Store = m.store
 	ropts.Log = f.opts.Log.WithValues(keyProject, m.key)
-	ropts.Metrics = metrics.New(prometheus.WrapRegistererWith(prometheus.Labels{keyProject: m.key}, f.opts.Registerer))
+	ropts.Metrics = metrics.New(prometheus.WrapRegistererWith(prometheus.Labels{keyProject: m.key}, &reregisterer{f.opts.Registerer}))
+	var err error
 	if spec.Prometheus != nil {
 		if ropts.Querier, err = evaluator.NewPrometheus(f.secret(p.Namespace, spec.Prometheus.SecretRef).prometheus(spec.Prometheus.URL)); err != nil {
-			_ = m.store.Close()
-			return nil, err
+			return err
 		}
 	}
-	if ropts.Announcer, err = event.NewSender(ctx, f.opts.Events); err != nil {
-		_ = m.store.Close()
-		return nil, err
+	if ropts.Announcer, err = event.NewSender(f.ctx, f.opts.Events); err != nil {
+		return err
 	}
 	server := f.opts.Server
 	if spec.Forge != nil {
 		c, err := forge.New(f.secret(p.Namespace, &spec.Forge.SecretRef).forge(spec.Forge))
 		if err != nil {
-			_ = m.store.Close()
-			return nil, err
+			return err
 		}
 		ropts.PullRequests, ropts.ForgePoll = c, spec.Interval.Duration
 		store := m.store
@@ -125,50 +210,14 @@ func (f *Fleet) member(ctx context.Context, p *v1alpha1.Project) (*member, error
 	}
 	r, err := reconciler.New(ropts)
 	if err != nil {
-		_ = m.store.Close()
-		return nil, err
+		return err
 	}
 	m.loop = reconciler.NewLoop(r, spec.Interval.Duration)
 	m.handler = ingress.Handler(m.loop, server)
-	return m, nil
+	return nil
 }
 
 const keyProject = "project"
-
-// Run runs every project that is not suspended until ctx ends, then
-// closes the mirrors.
-func (f *Fleet) Run(ctx context.Context) error {
-	defer f.Close()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(f.members))
-	for _, m := range f.members {
-		if m.project.Spec.Suspend {
-			continue
-		}
-		wg.Go(func() {
-			if m.reviewer != nil {
-				go m.reviewer.Run(ctx, m.project.Spec.Interval.Duration)
-			}
-			if err := m.loop.Run(logr.NewContext(ctx, f.opts.Log.WithValues(keyProject, m.key))); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- fmt.Errorf("project %s: %w", m.key, err)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	return errors.Join(all...)
-}
-
-// Close closes every project's mirror.
-func (f *Fleet) Close() {
-	for _, m := range f.members {
-		_ = m.store.Close()
-	}
-}
 
 // Handler serves every project's endpoints at its own path —
 // /hooks/<kind>/<namespace>/<name>, /api/v1/reports/<namespace>/<name>,
@@ -183,7 +232,9 @@ func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 	mux.Handle("GET /metrics", metricsHandler)
 	route := func(prefix string) func(http.ResponseWriter, *http.Request) {
 		return func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
 			m, ok := f.members[r.PathValue("namespace")+"/"+r.PathValue("name")]
+			f.mu.Unlock()
 			if !ok {
 				http.Error(w, "no such project", http.StatusNotFound)
 				return
@@ -202,6 +253,8 @@ func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 func (f *Fleet) ready(w http.ResponseWriter, _ *http.Request) {
 	var lines []string
 	ready := true
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for key, m := range f.members {
 		if m.project.Spec.Suspend {
 			lines = append(lines, key+": suspended")
@@ -223,4 +276,26 @@ func (f *Fleet) ready(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_, _ = w.Write([]byte(strings.Join(lines, "\n") + "\n"))
+}
+
+// reregisterer lets a restarted project register its metrics again: the
+// collectors of its previous run are replaced by the new ones.
+type reregisterer struct{ prometheus.Registerer }
+
+func (r *reregisterer) Register(c prometheus.Collector) error {
+	err := r.Registerer.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		r.Unregister(are.ExistingCollector)
+		return r.Registerer.Register(c)
+	}
+	return err
+}
+
+func (r *reregisterer) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			panic(err)
+		}
+	}
 }

@@ -56,17 +56,14 @@ func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
 		t.Fatal(diags)
 	}
 	reg := prometheus.NewRegistry()
-	f, err := fleet.New(ctx, fleet.Options{
+	f := fleet.New(ctx, fleet.Options{
 		StateDir: t.TempDir(), SecretsDir: t.TempDir(), Registerer: reg, Log: testr.New(t),
 		Server: ingress.ServerOptions{WebhookSecret: "h00k"},
-	}, projects)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	srv := httptest.NewServer(f.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	defer srv.Close()
 	done := make(chan error, 1)
-	go func() { done <- f.Run(ctx) }()
+	go func() { done <- f.Run(ctx, projects) }()
 
 	for name, bare := range repos {
 		waitFor(t, 60*time.Second, name+"'s carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })

@@ -53,19 +53,15 @@ func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
 		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: server, Events: f.events,
 		Reconciler: reconciler.Options{Timeout: f.timeout, Render: f.render, GateWait: f.gateWait, Notifier: f.notifier(ctx, log)},
 	}
-	fl, err := fleet.New(ctx, opts, projects)
-	if err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
+	fl := fleet.New(ctx, opts)
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
-		fl.Close()
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
 	}
 	srv := ingress.NewServer(f.listen, fl.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("ferry is running", "projects", len(projects), "listen", ln.Addr().String(), "stateDir", f.repo.opts.Dir)
-	err = fl.Run(ctx)
+	err = fl.Run(ctx, projects)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
