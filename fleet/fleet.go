@@ -120,12 +120,15 @@ func (f *Fleet) Set(p v1alpha1.Project) error {
 	m.stop = stop
 	go func() {
 		defer close(m.done)
+		var reviewing sync.WaitGroup
 		if m.reviewer != nil {
-			go m.reviewer.Run(ctx, p.Spec.Interval.Duration)
+			reviewing.Go(func() { m.reviewer.Run(ctx, p.Spec.Interval.Duration) })
 		}
 		if err := m.loop.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			f.opts.Log.Error(err, msgLoopEnded, keyProject, key)
 		}
+		stop()
+		reviewing.Wait()
 	}()
 	return nil
 }

@@ -86,11 +86,34 @@ type Comment struct {
 	// URL links to the comment (GitHub and Gitea say; GitLab's is made
 	// from the merge request's).
 	URL string `json:"html_url"`
+	// User (GitHub, Gitea) or Author (GitLab) wrote it.
+	User   *account `json:"user,omitempty"`
+	Author *account `json:"author,omitempty"`
 }
 
-// FindComment returns the first comment on a pull request whose body holds
-// marker (such as an HTML comment only ferry writes).
-func (c *Client) FindComment(ctx context.Context, number int, marker string) (Comment, bool, error) {
+type account struct {
+	Login    string `json:"login"`
+	Username string `json:"username"`
+}
+
+// By returns the name of the account that wrote the comment.
+func (c Comment) By() string {
+	for _, a := range []*account{c.User, c.Author} {
+		if a != nil && a.Login != "" {
+			return a.Login
+		}
+		if a != nil && a.Username != "" {
+			return a.Username
+		}
+	}
+	return ""
+}
+
+// FindComment returns the first comment on a pull request that author
+// wrote and whose body starts with marker (such as an HTML comment only
+// ferry writes): a comment of someone else that quotes the marker is not
+// taken for ferry's.
+func (c *Client) FindComment(ctx context.Context, number int, author, marker string) (Comment, bool, error) {
 	for page := 1; page <= listMaxPages; page++ {
 		p := c.commentsPath(number, 0)
 		if c.opts.Kind != Gitea { // Gitea answers with every comment at once
@@ -105,7 +128,7 @@ func (c *Client) FindComment(ctx context.Context, number int, marker string) (Co
 			return Comment{}, false, fmt.Errorf("read the comments of pull request %d: %w", number, err)
 		}
 		for _, cm := range got {
-			if strings.Contains(cm.Body, marker) {
+			if strings.HasPrefix(cm.Body, marker) && cm.By() == author {
 				return cm, true, nil
 			}
 		}
@@ -163,6 +186,9 @@ type Status struct {
 	Context     string
 	Description string
 	TargetURL   string
+	// Ref is the branch the commit is on; GitLab needs it to place a
+	// status on a merge request's commit (the others ignore it).
+	Ref string
 }
 
 // SetStatus sets a commit status on sha.
@@ -176,6 +202,9 @@ func (c *Client) SetStatus(ctx context.Context, sha string, s Status) error {
 		p = "/projects/" + url.PathEscape(c.opts.Repo) + "/statuses/" + sha
 		delete(body, "context")
 		body["name"] = s.Context
+		if s.Ref != "" {
+			body["ref"] = s.Ref
+		}
 		if s.State == StatusFailure {
 			body["state"] = "failed"
 		}

@@ -40,14 +40,14 @@ func TestPlanCalls(t *testing.T) {
 			if diff := cmp.Diff(want, changes); diff != "" {
 				t.Errorf("OpenInto (-want +got):\n%s", diff)
 			}
-			cm, ok, err := c.FindComment(ctx, 21, "<!-- ferry-plan -->")
+			cm, ok, err := c.FindComment(ctx, 21, "ferry-bot", "<!-- ferry-plan -->")
 			if err != nil || !ok || cm.ID != tt.comment {
 				t.Fatalf("FindComment = %+v, %v, %v", cm, ok, err)
 			}
 			if err := c.EditComment(ctx, 21, cm.ID, "<!-- ferry-plan -->\nnew plan"); err != nil {
 				t.Error(err)
 			}
-			if err := c.SetStatus(ctx, want[0].HeadSHA, forge.Status{State: forge.StatusFailure, Context: "ferry/plan", Description: "the head does not validate", TargetURL: tt.target}); err != nil {
+			if err := c.SetStatus(ctx, want[0].HeadSHA, forge.Status{State: forge.StatusFailure, Context: "ferry/plan", Description: "the head does not validate", TargetURL: tt.target, Ref: "tighten-slo"}); err != nil {
 				t.Error(err)
 			}
 			if diff := cmp.Diff([]string{"list", "comments", "edit", "status"}, answered()); diff != "" {

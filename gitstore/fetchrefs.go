@@ -4,18 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
+// fetchedPrefix is where the mirror keeps the refs of [Store.FetchRefs].
+const fetchedPrefix = "refs/ferry-fetched/"
+
 // FetchRefs fetches refs that ferry does not track, such as a pull
 // request's head (refs/pull/7/head on GitHub and Gitea,
 // refs/merge-requests/7/head on GitLab), and returns the commit each
-// points to; a name the remote does not advertise is left out. The refs are
-// kept in the mirror under their own names, so their commits stay readable
-// and a later fetch sends only what is new, but no [Snapshot] holds them: a
-// pass never sees them, and they do not make it run.
+// points to, by the remote's name; a name the remote does not advertise is
+// left out. The mirror keeps them below refs/ferry-fetched/, so their
+// commits stay readable and a later call sends only what is new, until the
+// next call, which replaces the set. No [Snapshot] holds them: a pass never
+// sees them, and they do not make it run.
 func (s *Store) FetchRefs(ctx context.Context, names ...string) (map[string]Hash, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -56,10 +61,37 @@ func (s *Store) fetchRefs(ctx context.Context, names []string) (map[string]Hash,
 			return nil, err
 		}
 	}
+	keep := map[plumbing.ReferenceName]bool{}
 	for name, h := range got {
-		if err := s.st.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(name), h)); err != nil {
-			return nil, fmt.Errorf("update %s: %w", name, err)
+		local := plumbing.ReferenceName(fetchedPrefix + strings.TrimPrefix(name, "refs/"))
+		keep[local] = true
+		if err := s.st.SetReference(plumbing.NewHashReference(local, h)); err != nil {
+			return nil, fmt.Errorf("update %s: %w", local, err)
 		}
 	}
+	if err := s.pruneFetched(keep); err != nil {
+		return nil, err
+	}
 	return got, s.maybeRepack()
+}
+
+// pruneFetched removes the fetched refs not in keep.
+func (s *Store) pruneFetched(keep map[plumbing.ReferenceName]bool) error {
+	iter, err := s.st.IterReferences()
+	if err != nil {
+		return fmt.Errorf("list refs: %w", mirrorErr(err))
+	}
+	var stale []plumbing.ReferenceName
+	_ = iter.ForEach(func(r *plumbing.Reference) error {
+		if strings.HasPrefix(r.Name().String(), fetchedPrefix) && !keep[r.Name()] {
+			stale = append(stale, r.Name())
+		}
+		return nil
+	})
+	for _, name := range stale {
+		if err := s.st.RemoveReference(name); err != nil {
+			return fmt.Errorf("prune %s: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package gitstore_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -42,8 +43,16 @@ func TestFetchRefsKeepsThemOutOfSnapshots(t *testing.T) {
 	if res := fetch(t, s); len(res.Moved) != 0 {
 		t.Errorf("a fetch after FetchRefs moved %v", res.Moved)
 	}
+	mirror := filepath.Join(s.Options().Dir, "mirror.git")
+	if _, err := gittest.TryGit(mirror, "rev-parse", "--verify", "refs/ferry-fetched/pull/7/head"); err != nil {
+		t.Errorf("the mirror does not keep the fetched ref: %v", err)
+	}
+	// The next call replaces the set: the pull request's ref goes.
 	if _, err := s.FetchRefs(context.Background(), "refs/heads/main"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := gittest.TryGit(mirror, "rev-parse", "--verify", "refs/ferry-fetched/pull/7/head"); err == nil {
+		t.Error("a fetched ref outlived the next call")
 	}
 	if snap, _ := s.Snapshot(); snap.Get(s.MainRef()) != gitstore.NewHash(srv.Ref("refs/heads/main").String()) {
 		t.Error("FetchRefs of a tracked ref changed it")

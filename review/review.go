@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,8 +23,9 @@ const StatusContext = "ferry/plan"
 
 // Forge is what a reviewer asks of the forge.
 type Forge interface {
+	User(ctx context.Context) (string, error)
 	OpenInto(ctx context.Context, base string) ([]forge.Change, error)
-	FindComment(ctx context.Context, number int, marker string) (forge.Comment, bool, error)
+	FindComment(ctx context.Context, number int, author, marker string) (forge.Comment, bool, error)
 	AddComment(ctx context.Context, number int, body string) (forge.Comment, error)
 	EditComment(ctx context.Context, number int, id int64, body string) error
 	SetStatus(ctx context.Context, sha string, s forge.Status) error
@@ -49,6 +51,9 @@ type Options struct {
 	Forge Forge
 	Plan  PlanFunc
 	Log   logr.Logger
+	// Retry is how long a plan that failed waits before it is made
+	// again. Default [RetryFailed].
+	Retry time.Duration
 }
 
 // Reviewer keeps the plans on the pull requests into main up to date.
@@ -57,19 +62,28 @@ type Reviewer struct {
 	trigger chan struct{}
 
 	mu     sync.Mutex
-	posted map[int]string // pull request → the stamp of its comment
+	posted map[int]string    // pull request → the stamp of its comment
+	failed map[int]time.Time // pull request → when a failed plan is made again
+	me     string            // the account the forge's token acts as
 }
+
+// PlanTimeout bounds the plan of one pull request, and RetryFailed is how
+// long a plan that failed waits before it is made again.
+const (
+	PlanTimeout = 2 * time.Minute
+	RetryFailed = time.Minute
+)
 
 // New returns a reviewer.
 func New(opts Options) *Reviewer {
-	return &Reviewer{opts: opts, trigger: make(chan struct{}, 1), posted: map[int]string{}}
+	opts.Retry = cmp.Or(opts.Retry, RetryFailed)
+	return &Reviewer{opts: opts, trigger: make(chan struct{}, 1), posted: map[int]string{}, failed: map[int]time.Time{}}
 }
 
 // Log messages and keys.
 const (
 	msgPlanned    = "planned pull request"
-	msgPlanFailed = "plan pull request failed"
-	msgSyncFailed = "read pull requests failed"
+	msgSyncFailed = "plan pull requests failed"
 	keyPR         = "pullRequest"
 	keyValid      = "valid"
 )
@@ -110,8 +124,9 @@ type Result struct {
 
 // Sync plans every open pull request into main whose head or main moved
 // since its comment was written, against main as the mirror last fetched
-// it. A pull request that fails is logged and the others go on; the
-// error joins every failure.
+// it. A pull request that fails does not stop the others; the error joins
+// every failure. Calls must not overlap ([Reviewer.Run] makes them one
+// after the other).
 func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 	var res Result
 	s := r.opts.Store
@@ -123,11 +138,19 @@ func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 	if mainTip.IsZero() {
 		return res, nil // nothing fetched yet
 	}
+	if r.me == "" {
+		if r.me, err = r.opts.Forge.User(ctx); err != nil {
+			return res, err
+		}
+	}
 	changes, err := r.opts.Forge.OpenInto(ctx, strings.TrimPrefix(s.MainRef(), "refs/heads/"))
 	if err != nil {
 		return res, err
 	}
 	r.forget(changes)
+	if len(changes) == 0 {
+		return res, nil
+	}
 	names := make([]string, 0, 2*len(changes))
 	for _, ch := range changes {
 		names = append(names, ch.Ref, gitstore.BranchRef(ch.Head))
@@ -145,8 +168,7 @@ func (r *Reviewer) Sync(ctx context.Context) (Result, error) {
 		}
 		planned, err := r.review(ctx, ch, mainTip, head, snap.Get(s.FerryRef("status")))
 		if err != nil {
-			r.opts.Log.Error(err, msgPlanFailed, keyPR, ch.Number)
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("pull request %d: %w", ch.Number, err))
 			continue
 		}
 		if planned {
@@ -170,16 +192,19 @@ func headOf(ch forge.Change, heads map[string]gitstore.Hash) gitstore.Hash {
 }
 
 // review brings one pull request's comment and status up to date; planned
-// reports whether it wrote anything.
+// reports whether it wrote anything. The status is set before the comment
+// is stamped, so a status the forge refused is set again at the next sync;
+// a plan that failed is not stamped either, and is made again after
+// RetryFailed.
 func (r *Reviewer) review(ctx context.Context, ch forge.Change, base, head, statusTip gitstore.Hash) (bool, error) {
 	stamp := fmt.Sprintf("<!-- head %s base %s -->", head, base)
 	r.mu.Lock()
-	done := r.posted[ch.Number] == stamp
+	done := r.posted[ch.Number] == stamp || time.Now().Before(r.failed[ch.Number])
 	r.mu.Unlock()
 	if done {
 		return false, nil
 	}
-	cm, found, err := r.opts.Forge.FindComment(ctx, ch.Number, Marker)
+	cm, found, err := r.opts.Forge.FindComment(ctx, ch.Number, r.me, Marker)
 	if err != nil {
 		return false, err
 	}
@@ -187,42 +212,60 @@ func (r *Reviewer) review(ctx context.Context, ch forge.Change, base, head, stat
 		r.remember(ch.Number, stamp)
 		return false, nil
 	}
-	state, text := forge.StatusSuccess, "the change validates"
+	pctx, cancel := context.WithTimeout(ctx, PlanTimeout)
+	p, planErr := r.opts.Plan(pctx, base, head, statusTip)
+	cancel()
+	st := forge.Status{State: forge.StatusSuccess, Context: StatusContext, Description: "the change validates", TargetURL: ch.URL, Ref: ch.Head}
 	var body string
-	if p, err := r.opts.Plan(ctx, base, head, statusTip); err != nil {
+	switch {
+	case planErr != nil:
 		// Fail closed: a change ferry cannot plan is not shown as fine.
-		state, text = forge.StatusFailure, "ferry could not plan the change"
-		body = fmt.Sprintf("ferry could not plan this change: %v\n", err)
-	} else {
-		body = p.Markdown()
-		if !p.Valid() {
-			state, text = forge.StatusFailure, "the change does not validate"
-		}
+		st.State, st.Description = forge.StatusFailure, "ferry could not plan the change"
+		body = Marker + "\n" + fmt.Sprintf("ferry could not plan this change (it tries again): %v\n", planErr)
+	case !p.Valid():
+		st.State, st.Description = forge.StatusFailure, "the change does not validate"
+		fallthrough
+	default:
+		body = Marker + "\n" + stamp + "\n" + p.Markdown()
 	}
-	body = Marker + "\n" + stamp + "\n" + body
+	if found {
+		st.TargetURL = commentURL(ch, cm)
+	}
+	if err := r.opts.Forge.SetStatus(ctx, head.String(), st); err != nil {
+		return false, err
+	}
 	if found {
 		err = r.opts.Forge.EditComment(ctx, ch.Number, cm.ID, body)
 	} else {
-		cm, err = r.opts.Forge.AddComment(ctx, ch.Number, body)
+		_, err = r.opts.Forge.AddComment(ctx, ch.Number, body)
 	}
 	if err != nil {
 		return false, err
 	}
-	target := cm.URL
-	if target == "" { // GitLab's notes carry no URL
-		target = fmt.Sprintf("%s#note_%d", ch.URL, cm.ID)
-	}
-	if err := r.opts.Forge.SetStatus(ctx, head.String(), forge.Status{State: state, Context: StatusContext, Description: text, TargetURL: target}); err != nil {
-		return false, err
+	if planErr != nil {
+		r.mu.Lock()
+		r.failed[ch.Number] = time.Now().Add(r.opts.Retry)
+		r.mu.Unlock()
+		return true, fmt.Errorf("plan %s: %w", gitstore.ShortSHA(head.String()), planErr)
 	}
 	r.remember(ch.Number, stamp)
-	r.opts.Log.Info(msgPlanned, keyPR, ch.Number, keyValid, state == forge.StatusSuccess)
+	r.opts.Log.Info(msgPlanned, keyPR, ch.Number, keyValid, st.State == forge.StatusSuccess)
 	return true, nil
+}
+
+// commentURL links to a comment: its own URL, or on GitLab, whose notes
+// carry none, the merge request's with the note's anchor.
+func commentURL(ch forge.Change, cm forge.Comment) string {
+	if cm.URL != "" {
+		return cm.URL
+	}
+	return fmt.Sprintf("%s#note_%d", ch.URL, cm.ID)
 }
 
 func (r *Reviewer) remember(number int, stamp string) {
 	r.mu.Lock()
 	r.posted[number] = stamp
+	delete(r.failed, number)
 	r.mu.Unlock()
 }
 
@@ -237,6 +280,11 @@ func (r *Reviewer) forget(open []forge.Change) {
 	for n := range r.posted {
 		if !keep[n] {
 			delete(r.posted, n)
+		}
+	}
+	for n := range r.failed {
+		if !keep[n] {
+			delete(r.failed, n)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -194,10 +195,15 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	srv := ingress.NewServer(f.listen, ingress.Handler(loop, f.server))
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var reviewing sync.WaitGroup
 	if reviewer != nil {
-		go reviewer.Run(ctx, f.poll)
+		reviewing.Go(func() { reviewer.Run(ctx, f.poll) })
 	}
 	err = loop.Run(ctx)
+	stop()
+	reviewing.Wait() // before the mirror closes
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
