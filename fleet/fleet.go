@@ -65,6 +65,7 @@ type member struct {
 	loop     *reconciler.Loop
 	reviewer *review.Reviewer
 	handler  http.Handler
+	metrics  *tracked
 	stop     context.CancelFunc
 	done     chan struct{} // closed when the loop has returned
 }
@@ -146,6 +147,7 @@ func (f *Fleet) Delete(key string) {
 		m.stop()
 	}
 	<-m.done
+	m.metrics.unregister()
 	_ = m.store.Close()
 }
 
@@ -175,6 +177,9 @@ func (f *Fleet) member(p *v1alpha1.Project) (*member, error) {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	if err := f.build(m); err != nil {
+		if m.metrics != nil {
+			m.metrics.unregister()
+		}
 		_ = m.store.Close()
 		return nil, err
 	}
@@ -187,7 +192,8 @@ func (f *Fleet) build(m *member) error {
 	ropts := f.opts.Reconciler
 	ropts.Store = m.store
 	ropts.Log = f.opts.Log.WithValues(keyProject, m.key)
-	ropts.Metrics = metrics.New(prometheus.WrapRegistererWith(prometheus.Labels{keyProject: m.key}, &reregisterer{f.opts.Registerer}))
+	m.metrics = &tracked{Registerer: f.opts.Registerer}
+	ropts.Metrics = metrics.New(prometheus.WrapRegistererWith(prometheus.Labels{keyProject: m.key}, m.metrics))
 	var err error
 	if spec.Prometheus != nil {
 		if ropts.Querier, err = evaluator.NewPrometheus(f.secret(p.Namespace, spec.Prometheus.SecretRef).prometheus(spec.Prometheus.URL)); err != nil {
@@ -281,24 +287,39 @@ func (f *Fleet) ready(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(strings.Join(lines, "\n") + "\n"))
 }
 
-// reregisterer lets a restarted project register its metrics again: the
-// collectors of its previous run are replaced by the new ones.
-type reregisterer struct{ prometheus.Registerer }
-
-func (r *reregisterer) Register(c prometheus.Collector) error {
-	err := r.Registerer.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		r.Unregister(are.ExistingCollector)
-		return r.Registerer.Register(c)
-	}
-	return err
+// tracked registers a project's metrics and remembers them, so that a
+// stopped project's series go with it and a restarted one can register
+// them again.
+type tracked struct {
+	prometheus.Registerer
+	mu sync.Mutex
+	cs []prometheus.Collector
 }
 
-func (r *reregisterer) MustRegister(cs ...prometheus.Collector) {
+func (t *tracked) Register(c prometheus.Collector) error {
+	if err := t.Registerer.Register(c); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.cs = append(t.cs, c)
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *tracked) MustRegister(cs ...prometheus.Collector) {
 	for _, c := range cs {
-		if err := r.Register(c); err != nil {
+		if err := t.Register(c); err != nil {
 			panic(err)
 		}
 	}
+}
+
+// unregister removes every metric registered through t.
+func (t *tracked) unregister() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range t.cs {
+		t.Registerer.Unregister(c)
+	}
+	t.cs = nil
 }
