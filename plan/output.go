@@ -14,6 +14,9 @@ func (p *Plan) Text(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(p.headline() + "\n")
 	b.WriteString("\nValidation: " + p.validity() + "\n")
+	if p.MergeNotValidated {
+		b.WriteString("  " + mergeNotValidated + "\n")
+	}
 	for _, d := range p.Diagnostics {
 		b.WriteString("  " + d.Error() + "\n")
 	}
@@ -73,6 +76,9 @@ func (p *Plan) Markdown() string {
 	var b strings.Builder
 	b.WriteString("### " + p.headline() + "\n\n")
 	b.WriteString("**Validation:** " + p.validity() + "\n")
+	if p.MergeNotValidated {
+		b.WriteString("\n**" + mergeNotValidated + "**\n")
+	}
 	if len(p.Diagnostics) > 0 {
 		b.WriteString("\n")
 	}
@@ -123,6 +129,10 @@ func (p *Plan) Markdown() string {
 	}
 	return b.String()
 }
+
+// mergeNotValidated is what a plan says when the head does not descend
+// from the base.
+const mergeNotValidated = "main moved since this branch was made: the merge result was not validated; rebase or merge main to validate it."
 
 // fence keeps a diff from closing its code block early.
 func fence(diff string) string { return strings.ReplaceAll(diff, "```", "`\u200b``") }

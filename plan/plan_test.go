@@ -203,6 +203,36 @@ func TestMergeBase(t *testing.T) {
 	if !strings.Contains(p.Markdown(), "(against the merge base "+gitstore.ShortSHA(w.base.String())+")") {
 		t.Errorf("markdown does not name the merge base:\n%s", p.Markdown())
 	}
+	const moved = "main moved since this branch was made: the merge result was not validated; rebase or merge main to validate it"
+	if !p.MergeNotValidated || !strings.Contains(p.Markdown(), moved) || !strings.Contains(textOf(t, p), moved) {
+		t.Errorf("mergeNotValidated %v; the outputs must say the merge result was not validated:\n%s", p.MergeNotValidated, p.Markdown())
+	}
+	// A head that descends from the base: its plan is the merge result's.
+	if q := w.compute(t, head, gitstore.ZeroHash); q.MergeNotValidated || strings.Contains(q.Markdown(), moved) {
+		t.Errorf("a head descending from the base is marked not validated:\n%s", q.Markdown())
+	}
+}
+
+func TestMergeBaseMissingCommit(t *testing.T) {
+	w := newWorld(t)
+	w.fetch(t)
+	missing := gitstore.NewHash("0123456789abcdef0123456789abcdef01234567")
+	for _, tc := range []struct {
+		name       string
+		base, head gitstore.Hash
+		want       string
+	}{
+		{"head", w.base, missing, "read the head commit " + missing.String()},
+		{"base", missing, w.base, "read the base commit " + missing.String()},
+		{"head without a base", gitstore.ZeroHash, missing, "read the head commit " + missing.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := plan.MergeBase(w.store.Reader, tc.base, tc.head)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
 }
 
 func textOf(tb testing.TB, p *plan.Plan) string {
