@@ -225,6 +225,9 @@ func (w WhatIf) headline() string {
 	case !w.SLOChanged:
 		what = "SLIs (" + strings.Join(w.SLIs, ", ") + ")"
 	}
+	if w.Problem != "" {
+		return w.Problem
+	}
 	if len(w.Replays) == 0 {
 		return fmt.Sprintf("%s/%s: the %s changed; no evaluations recorded to replay", w.Stage, w.Service, what)
 	}

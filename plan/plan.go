@@ -105,9 +105,7 @@ func Compute(ctx context.Context, s *gitstore.Store, base, head, statusTip gitst
 	if p.Manifests, err = manifests(ctx, oldProj, newProj, p.ChangedFiles); err != nil {
 		return nil, err
 	}
-	if p.WhatIf, err = whatIf(rd, statusTip, oldProj, newProj, opts.History); err != nil {
-		return nil, err
-	}
+	p.WhatIf = whatIf(rd, statusTip, oldProj, newProj, opts.History)
 	p.Changes = changes(oldProj, newProj, opts.Now)
 	return p, nil
 }

@@ -243,3 +243,37 @@ func textOf(tb testing.TB, p *plan.Plan) string {
 	}
 	return b.String()
 }
+
+func TestWhatIfBadRecordIsIsolated(t *testing.T) {
+	w := newWorld(t)
+	w.record(t, "staging", 300)
+	w.record(t, "production", 300)
+	snap := w.fetch(t)
+	b := w.store.Begin(snap)
+	if _, err := b.Commit(w.store.FerryRef("status"), gitstore.CommitRequest{
+		Message: "a broken record",
+		Edits:   []gitstore.Edit{gitstore.Put("ledger/staging/carts/99999999T000000Z-broken.json", []byte("{not json"))},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Push(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	status := w.fetch(t).Get(w.store.FerryRef("status"))
+	tight := strings.Replace(slo, `"<=800"`, `"<=500"`, 1)
+	head := w.branch(t, "tighten", "tighter SLO", gittest.Files{"services/carts/slo.yaml": gittest.Text(tight)})
+	p := w.compute(t, head, status)
+	got := map[string]string{}
+	for _, wi := range p.WhatIf {
+		got[wi.Stage] = fmt.Sprintf("%d replays, problem %q", len(wi.Replays), wi.Problem)
+	}
+	if len(got) != 2 || got["production"] != `1 replays, problem ""` ||
+		!strings.HasPrefix(p.WhatIf[0].Problem+p.WhatIf[1].Problem, "what-if staging/carts: read ledger ledger/staging/carts/99999999T000000Z-broken.json") {
+		t.Fatalf("what-if %v, want staging's problem named and production replayed", got)
+	}
+	for name, out := range map[string]string{"text": textOf(t, p), "markdown": p.Markdown()} {
+		if !strings.Contains(out, "what-if staging/carts: read ledger") {
+			t.Errorf("%s does not show the problem:\n%s", name, out)
+		}
+	}
+}
