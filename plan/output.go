@@ -198,7 +198,7 @@ func (s Step) line() string {
 func (m ManifestChange) summary() []string {
 	var out []string
 	if m.Problem != "" {
-		out = append(out, "the base did not render: "+firstLine(m.Problem))
+		out = append(out, firstLine(m.Problem))
 	}
 	for _, o := range m.Objects {
 		s := o.Object + " " + string(o.Change)

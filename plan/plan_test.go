@@ -40,7 +40,7 @@ func TestPinBump(t *testing.T) {
 		t.Fatalf("%d manifest changes, want one per stage: %+v", len(p.Manifests), p.Manifests)
 	}
 	for _, m := range p.Manifests {
-		wantObj := []plan.ObjectChange{{Object: "Deployment/carts", Change: plan.ObjectChanged, Images: []string{"docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.1.0"}}}
+		wantObj := []plan.ObjectChange{{Object: "Deployment/shop-" + m.Stage + "/carts", Change: plan.ObjectChanged, Images: []string{"docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.1.0"}}}
 		if diff := cmp.Diff(wantObj, m.Objects); diff != "" {
 			t.Errorf("%s objects (-want +got):\n%s", m.Stage, diff)
 		}
@@ -152,7 +152,7 @@ func TestShipyardAndHoldChanges(t *testing.T) {
 		"#### Candidates",
 		"- **carts**: starts sequence delivery in dev",
 		"production.delivery: deployment, evaluation, approval, release — stops before the stage: held by holds/production.yaml (end-of-year freeze, until 2027-01-04T08:00:00Z) — stops for a manual approval",
-		"- **dev/carts**: Deployment/carts changed: image docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.2.0",
+		"- **dev/carts**: Deployment/shop-dev/carts changed: image docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.2.0",
 		"<details><summary>diff of production/carts</summary>",
 		"```diff\n--- a/production/carts\n+++ b/production/carts\n@@ ",
 	) {

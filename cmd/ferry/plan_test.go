@@ -45,7 +45,7 @@ func TestPlanCLI(t *testing.T) {
 		contains: []string{
 			"carts: starts sequence delivery in dev",
 			"production.delivery: deployment, release — stops before the stage: held by holds/production.yaml (end-of-year freeze, until 2027-01-04T08:00:00Z)",
-			"Deployment/carts changed: image docker.io/keptnexamples/carts:0.13.2 → docker.io/keptnexamples/carts:0.13.3",
+			"Deployment/sockshop-dev/carts changed: image docker.io/keptnexamples/carts:0.13.2 → docker.io/keptnexamples/carts:0.13.3",
 			"+        image: \"docker.io/keptnexamples/carts:0.13.3\"",
 		},
 	}, {
