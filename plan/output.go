@@ -70,8 +70,17 @@ func (p *Plan) Text(w io.Writer) error {
 	return err
 }
 
+// MaxMarkdown bounds the size of Markdown in bytes: forges reject longer
+// comments (GitHub at 65,536 characters), and a bot adds its own lines.
+const MaxMarkdown = 60000
+
+// moreLines ends a diff cut to keep the comment within MaxMarkdown.
+const moreLines = "… %d more lines (run ferry plan locally for the whole diff)\n"
+
 // Markdown returns the plan as a pull-request comment: the same sections
-// as Text, diffs folded in <details>.
+// as Text, diffs folded in <details>. It stays within MaxMarkdown bytes:
+// the summaries are kept whole and the diffs, in order, are cut to what
+// fits, each cut saying how many lines it leaves out.
 func (p *Plan) Markdown() string {
 	var b strings.Builder
 	b.WriteString("### " + p.headline() + "\n\n")
@@ -86,7 +95,7 @@ func (p *Plan) Markdown() string {
 		b.WriteString("- `" + d.Error() + "`\n")
 	}
 	if !p.Valid() {
-		return b.String()
+		return capMarkdown(b.String())
 	}
 	if p.BaseProblem != "" {
 		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
@@ -108,9 +117,66 @@ func (p *Plan) Markdown() string {
 	for _, m := range p.Manifests {
 		b.WriteString("- **" + m.Stage + "/" + m.Service + "**: " + strings.Join(m.summary(), "; ") + "\n")
 	}
-	for _, m := range p.Manifests {
-		fmt.Fprintf(&b, "\n<details><summary>diff of %s/%s</summary>\n\n```diff\n%s```\n\n</details>\n", m.Stage, m.Service, fence(m.Diff))
+	tail := p.markdownTail()
+	budget := MaxMarkdown - b.Len() - len(tail)
+	whole := budget
+	blocks := make([][2]string, len(p.Manifests))
+	for i, m := range p.Manifests {
+		blocks[i] = [2]string{
+			fmt.Sprintf("\n<details><summary>diff of %s/%s</summary>\n\n```diff\n", m.Stage, m.Service),
+			"```\n%s\n</details>\n",
+		}
+		whole -= len(blocks[i][0]) + len(blocks[i][1]) - 2 + len(fence(m.Diff))
+		budget -= len(blocks[i][0]) + len(blocks[i][1]) + len(moreLines) + 8
 	}
+	if whole >= 0 {
+		budget = MaxMarkdown // everything fits: no diff is cut
+	}
+	for i, m := range p.Manifests {
+		diff, cut := cutLines(fence(m.Diff), max(budget, 0))
+		budget -= len(diff)
+		more := ""
+		if cut > 0 {
+			more = fmt.Sprintf(moreLines, cut)
+		}
+		b.WriteString(blocks[i][0] + diff)
+		fmt.Fprintf(&b, blocks[i][1], more)
+	}
+	b.WriteString(tail)
+	return capMarkdown(b.String())
+}
+
+// cutLines keeps the whole lines of s that fit in n bytes and returns
+// them with the number of lines left out.
+func cutLines(s string, n int) (string, int) {
+	if len(s) <= n {
+		return s, 0
+	}
+	keep := strings.LastIndexByte(s[:n], '\n') + 1
+	return s[:keep], strings.Count(s[keep:], "\n") + boolInt(!strings.HasSuffix(s, "\n"))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// capMarkdown cuts a comment whose summaries alone exceed MaxMarkdown at
+// a line, saying so.
+func capMarkdown(s string) string {
+	const note = "\n… the plan is cut here (run ferry plan locally for the whole plan)\n"
+	if len(s) <= MaxMarkdown {
+		return s
+	}
+	kept, _ := cutLines(s, MaxMarkdown-len(note))
+	return kept + note
+}
+
+// markdownTail writes the what-if and the shipyard sections.
+func (p *Plan) markdownTail() string {
+	var b strings.Builder
 	if len(p.WhatIf) > 0 {
 		b.WriteString("\n#### What-if on recorded evaluations\n\n")
 		for _, wi := range p.WhatIf {
