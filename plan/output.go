@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Text writes the plan for a person: validation, candidates, manifests
@@ -25,7 +26,7 @@ func (p *Plan) Text(w io.Writer) error {
 		return err
 	}
 	if p.BaseProblem != "" {
-		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + status.FirstLineOf(p.BaseProblem) + "\n")
 	}
 	b.WriteString("\nCandidates:\n")
 	if len(p.Candidates) == 0 {
@@ -98,7 +99,7 @@ func (p *Plan) Markdown() string {
 		return capMarkdown(b.String())
 	}
 	if p.BaseProblem != "" {
-		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + status.FirstLineOf(p.BaseProblem) + "\n")
 	}
 	b.WriteString("\n#### Candidates\n\n")
 	if len(p.Candidates) == 0 {
@@ -204,15 +205,17 @@ const mergeNotValidated = "main moved since this branch was made: the merge resu
 func fence(diff string) string { return strings.ReplaceAll(diff, "```", "`\u200b``") }
 
 func (p *Plan) headline() string {
-	s := fmt.Sprintf("Plan of %s onto %s", short(p.Head), short(p.Base))
+	s := fmt.Sprintf("Plan of %s onto %s", commitName(p.Head), commitName(p.Base))
 	if p.MergeBase != p.Base {
-		s += fmt.Sprintf(" (against the merge base %s)", short(p.MergeBase))
+		s += fmt.Sprintf(" (against the merge base %s)", commitName(p.MergeBase))
 	}
 	return s + fmt.Sprintf(": %d file(s) changed", len(p.ChangedFiles))
 }
 
-func short(sha string) string {
-	if strings.Trim(sha, "0") == "" {
+// commitName is a commit's short SHA, "nothing" for the zero hash (no
+// base, or no common history).
+func commitName(sha string) string {
+	if gitstore.NewHash(sha).IsZero() {
 		return "nothing"
 	}
 	return gitstore.ShortSHA(sha)
@@ -225,11 +228,6 @@ func (p *Plan) validity() string {
 		return fmt.Sprintf("the head does not validate: %d error(s), %d warning(s)", errs, warns)
 	}
 	return fmt.Sprintf("valid, %d warning(s)", warns)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 func (c Candidate) headline() string {
@@ -264,7 +262,7 @@ func (s Step) line() string {
 func (m ManifestChange) summary() []string {
 	var out []string
 	if m.Problem != "" {
-		out = append(out, firstLine(m.Problem))
+		out = append(out, status.FirstLineOf(m.Problem))
 	}
 	for _, o := range m.Objects {
 		s := o.Object + " " + string(o.Change)

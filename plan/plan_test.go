@@ -277,3 +277,22 @@ func TestWhatIfBadRecordIsIsolated(t *testing.T) {
 		}
 	}
 }
+
+// TestCandidatesSorted: a commit that adds a service and triggers another
+// lists its candidates sorted, as ferry run orders them.
+func TestCandidatesSorted(t *testing.T) {
+	w := newWorld(t)
+	head := w.branch(t, "orders", "add orders\n\nFerry-Service: carts\nFerry-Sequence: delivery\n", gittest.Files{
+		"services/orders/chart/Chart.yaml":        gittest.Text("apiVersion: v2\nname: orders\nversion: 0.1.0\n"),
+		"services/orders/chart/templates/cm.yaml": gittest.Text("kind: ConfigMap\nmetadata: {name: orders}\n"),
+		"services/orders/pin.yaml":                gittest.Text("image: orders:1\n"),
+	})
+	p := w.compute(t, head, gitstore.ZeroHash)
+	var got []string
+	for _, c := range p.Candidates {
+		got = append(got, fmt.Sprintf("%s named=%v", c.Service, c.Named))
+	}
+	if diff := cmp.Diff([]string{"carts named=true", "orders named=false"}, got); diff != "" {
+		t.Errorf("candidates (-want +got):\n%s", diff)
+	}
+}
