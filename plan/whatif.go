@@ -73,8 +73,8 @@ func whatIf(rd gitstore.Reader, status gitstore.Hash, old, cur *stages.Project, 
 			}
 			w, ok, err := whatIfOf(rd, status, old, cur, stage, svc, n)
 			if err != nil {
-				w = WhatIf{Stage: stage, Service: svc, Replays: []Replay{},
-					Problem: fmt.Errorf("what-if %s/%s: %w", stage, svc, err).Error()}
+				problem := fmt.Errorf("what-if %s/%s: %w", stage, svc, err)
+				w = WhatIf{Stage: stage, Service: svc, Replays: []Replay{}, Problem: problem.Error()}
 			} else if !ok {
 				continue
 			}

@@ -73,8 +73,10 @@ func TestVerdictReadsTheRunsRecord(t *testing.T) {
 	candidate := strings.Repeat("c", 40)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for i, run := range []string{"r1", "r2", "r3"} {
-		r := &evaluator.Record{Version: evaluator.RecordVersion, Stage: "production", Service: "carts", Project: "shop", Run: run, Candidate: candidate,
-			Result: evaluator.ResultPass, Score: float64(90 + i), EvaluatedAt: t0.Add(time.Duration(i) * time.Hour)}
+		r := &evaluator.Record{
+			Version: evaluator.RecordVersion, Stage: "production", Service: "carts", Project: "shop", Run: run, Candidate: candidate,
+			Result: evaluator.ResultPass, Score: float64(90 + i), EvaluatedAt: t0.Add(time.Duration(i) * time.Hour),
+		}
 		r.ID = evaluator.NewID(r.EvaluatedAt, run)
 		if err := evaluator.Append(b, status, r); err != nil {
 			t.Fatal(err)
