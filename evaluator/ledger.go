@@ -57,37 +57,47 @@ func ParseRecord(data []byte) (*Record, error) {
 // (no ferry/status yet) has no history. limit bounds how many records are
 // read (0: all).
 func History(r gitstore.Reader, status gitstore.Hash, stage, service string, limit int) ([]*Record, error) {
+	var out []*Record
+	err := Scan(r, status, stage, service, func(rec *Record) bool {
+		out = append(out, rec)
+		return limit > 0 && len(out) >= limit
+	})
+	return out, err
+}
+
+// Scan reads a stage's ledger for a service newest first, skipping
+// invalidated records, and stops when fn returns true: the records older
+// than the one it wanted are not read.
+func Scan(r gitstore.Reader, status gitstore.Hash, stage, service string, fn func(*Record) bool) error {
 	if status.IsZero() {
-		return nil, nil
+		return nil
 	}
 	dir := fmt.Sprintf("%s/%s/%s", LedgerDir, stage, service)
 	names, err := r.ListDir(status, dir)
 	if err != nil {
-		return nil, fmt.Errorf("read ledger %s: %w", dir, err)
+		return fmt.Errorf("read ledger %s: %w", dir, err)
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	var out []*Record
 	for _, name := range names {
 		if !strings.HasSuffix(name, ".json") {
 			continue
 		}
 		data, err := r.ReadFile(status, dir+"/"+name)
 		if err != nil {
-			return nil, fmt.Errorf("read ledger: %w", err)
+			return fmt.Errorf("read ledger: %w", err)
 		}
 		rec, err := ParseRecord(data)
 		if err != nil {
-			return nil, fmt.Errorf("read ledger %s/%s: %w", dir, name, err)
+			return fmt.Errorf("read ledger %s/%s: %w", dir, name, err)
 		}
 		if rec.Invalidated {
 			continue
 		}
-		out = append(out, rec)
-		if limit > 0 && len(out) >= limit {
-			break
+		if fn(rec) {
+			return nil
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // AsPrevious returns the records as previous results.

@@ -10,7 +10,8 @@
 // A plan compares the head with the merge base of base and head: when
 // the head does not descend from the base (a pull request's branch made
 // before main moved), its diff is the pull request's own, as a forge shows
-// it. Nothing queries Prometheus: recorded values replay offline, and an
+// it. The merge result itself is then not validated, and the plan says so
+// (MergeNotValidated). Nothing queries Prometheus: recorded values replay offline, and an
 // objective whose SLI query changed is reported as not replayable rather
 // than scored on values its new query did not produce.
 //

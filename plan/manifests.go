@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"sort"
@@ -22,13 +24,16 @@ type ManifestChange struct {
 	// Diff is the unified diff of the rendered manifests.
 	Diff string `json:"diff" yaml:"diff"`
 	// Problem says why the base could not be rendered, when it could not
-	// (the diff then shows the head's render as added).
+	// (the diff then shows the head's render as added), and which render
+	// does not parse as YAML from which line on (the objects after it are
+	// not summarised; the diff still shows them). Problems are joined by
+	// "; ".
 	Problem string `json:"problem,omitempty" yaml:"problem,omitempty"`
 }
 
 // ObjectChange is one Kubernetes object that differs.
 type ObjectChange struct {
-	// Object is kind/name (a render is one stage's namespace).
+	// Object is kind/[namespace/]name.
 	Object string `json:"object" yaml:"object"`
 	// Change is added, removed or changed.
 	Change ChangeKind `json:"change" yaml:"change"`
@@ -68,14 +73,16 @@ func manifests(ctx context.Context, old, cur *stages.Project, changed []string) 
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				mc.Problem = err.Error()
+				mc.Problem = "the base did not render: " + err.Error()
 			}
 			name := fmt.Sprintf("%s/%s", stage, svc)
 			mc.Diff = UnifiedDiff("a/"+name, "b/"+name, string(before), string(after))
 			if mc.Diff == "" {
 				continue
 			}
-			mc.Objects = summarise(string(before), string(after))
+			var problems []string
+			mc.Objects, problems = summarise(string(before), string(after))
+			mc.Problem = strings.Join(slices.DeleteFunc(append([]string{mc.Problem}, problems...), func(s string) bool { return s == "" }), "; ")
 			out = append(out, mc)
 		}
 	}
@@ -133,9 +140,18 @@ type object struct {
 	replicas string
 }
 
-// summarise compares two renders object by object.
-func summarise(before, after string) []ObjectChange {
-	a, b := objects(before), objects(after)
+// summarise compares two renders object by object; problems say which
+// render does not parse from where.
+func summarise(before, after string) ([]ObjectChange, []string) {
+	var problems []string
+	a, err := objects(before)
+	if err != nil {
+		problems = append(problems, "the base's render: "+err.Error())
+	}
+	b, err := objects(after)
+	if err != nil {
+		problems = append(problems, "the head's render: "+err.Error())
+	}
 	keys := map[string]bool{}
 	for k := range a {
 		keys[k] = true
@@ -166,7 +182,7 @@ func summarise(before, after string) []ObjectChange {
 			out = append(out, oc)
 		}
 	}
-	return out
+	return out, problems
 }
 
 func at(list []string, i int) string {
@@ -184,14 +200,18 @@ func orNone(s string) string {
 }
 
 // objects splits a render into its objects by kind/[namespace/]name. A
-// document that does not parse as an object is keyed by its position.
-func objects(render string) map[string]object {
+// document that is not an object is keyed by its position. A document that
+// does not parse as YAML ends the split: the objects before it are
+// returned with an error saying where.
+func objects(render string) (map[string]object, error) {
 	out := map[string]object{}
 	dec := yaml.NewDecoder(strings.NewReader(render))
 	for i := 0; ; i++ {
 		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			break
+		if err := dec.Decode(&n); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return out, fmt.Errorf("document %d does not parse, the objects from it on are not summarised: %w", i+1, err)
 		}
 		var m map[string]any
 		if n.Decode(&m) != nil || m == nil {
@@ -203,6 +223,9 @@ func objects(render string) map[string]object {
 		meta, _ := m["metadata"].(map[string]any)
 		name, _ := meta["name"].(string)
 		key := kind + "/" + name
+		if ns, _ := meta["namespace"].(string); ns != "" {
+			key = kind + "/" + ns + "/" + name
+		}
 		if kind == "" || name == "" {
 			key = fmt.Sprintf("document %d", i+1)
 		}
@@ -211,7 +234,6 @@ func objects(render string) map[string]object {
 		}
 		out[key] = o
 	}
-	return out
 }
 
 // images lists the values of every "image" key of an object, in a stable

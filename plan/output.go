@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/status"
 )
 
 // Text writes the plan for a person: validation, candidates, manifests
@@ -14,6 +15,9 @@ func (p *Plan) Text(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(p.headline() + "\n")
 	b.WriteString("\nValidation: " + p.validity() + "\n")
+	if p.MergeNotValidated {
+		b.WriteString("  " + mergeNotValidated + "\n")
+	}
 	for _, d := range p.Diagnostics {
 		b.WriteString("  " + d.Error() + "\n")
 	}
@@ -22,7 +26,7 @@ func (p *Plan) Text(w io.Writer) error {
 		return err
 	}
 	if p.BaseProblem != "" {
-		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + status.FirstLineOf(p.BaseProblem) + "\n")
 	}
 	b.WriteString("\nCandidates:\n")
 	if len(p.Candidates) == 0 {
@@ -67,12 +71,24 @@ func (p *Plan) Text(w io.Writer) error {
 	return err
 }
 
+// MaxMarkdown bounds the size of Markdown in bytes: forges reject longer
+// comments (GitHub at 65,536 characters), and a bot adds its own lines.
+const MaxMarkdown = 60000
+
+// moreLines ends a diff cut to keep the comment within MaxMarkdown.
+const moreLines = "… %d more lines (run ferry plan locally for the whole diff)\n"
+
 // Markdown returns the plan as a pull-request comment: the same sections
-// as Text, diffs folded in <details>.
+// as Text, diffs folded in <details>. It stays within MaxMarkdown bytes:
+// the summaries are kept whole and the diffs, in order, are cut to what
+// fits, each cut saying how many lines it leaves out.
 func (p *Plan) Markdown() string {
 	var b strings.Builder
 	b.WriteString("### " + p.headline() + "\n\n")
 	b.WriteString("**Validation:** " + p.validity() + "\n")
+	if p.MergeNotValidated {
+		b.WriteString("\n**" + mergeNotValidated + "**\n")
+	}
 	if len(p.Diagnostics) > 0 {
 		b.WriteString("\n")
 	}
@@ -80,10 +96,10 @@ func (p *Plan) Markdown() string {
 		b.WriteString("- `" + d.Error() + "`\n")
 	}
 	if !p.Valid() {
-		return b.String()
+		return capMarkdown(b.String())
 	}
 	if p.BaseProblem != "" {
-		b.WriteString("\nThe base cannot be read, everything counts as new: " + firstLine(p.BaseProblem) + "\n")
+		b.WriteString("\nThe base cannot be read, everything counts as new: " + status.FirstLineOf(p.BaseProblem) + "\n")
 	}
 	b.WriteString("\n#### Candidates\n\n")
 	if len(p.Candidates) == 0 {
@@ -102,9 +118,66 @@ func (p *Plan) Markdown() string {
 	for _, m := range p.Manifests {
 		b.WriteString("- **" + m.Stage + "/" + m.Service + "**: " + strings.Join(m.summary(), "; ") + "\n")
 	}
-	for _, m := range p.Manifests {
-		fmt.Fprintf(&b, "\n<details><summary>diff of %s/%s</summary>\n\n```diff\n%s```\n\n</details>\n", m.Stage, m.Service, fence(m.Diff))
+	tail := p.markdownTail()
+	budget := MaxMarkdown - b.Len() - len(tail)
+	whole := budget
+	blocks := make([][2]string, len(p.Manifests))
+	for i, m := range p.Manifests {
+		blocks[i] = [2]string{
+			fmt.Sprintf("\n<details><summary>diff of %s/%s</summary>\n\n```diff\n", m.Stage, m.Service),
+			"```\n%s\n</details>\n",
+		}
+		whole -= len(blocks[i][0]) + len(blocks[i][1]) - 2 + len(fence(m.Diff))
+		budget -= len(blocks[i][0]) + len(blocks[i][1]) + len(moreLines) + 8
 	}
+	if whole >= 0 {
+		budget = MaxMarkdown // everything fits: no diff is cut
+	}
+	for i, m := range p.Manifests {
+		diff, cut := cutLines(fence(m.Diff), max(budget, 0))
+		budget -= len(diff)
+		more := ""
+		if cut > 0 {
+			more = fmt.Sprintf(moreLines, cut)
+		}
+		b.WriteString(blocks[i][0] + diff)
+		fmt.Fprintf(&b, blocks[i][1], more)
+	}
+	b.WriteString(tail)
+	return capMarkdown(b.String())
+}
+
+// cutLines keeps the whole lines of s that fit in n bytes and returns
+// them with the number of lines left out.
+func cutLines(s string, n int) (string, int) {
+	if len(s) <= n {
+		return s, 0
+	}
+	keep := strings.LastIndexByte(s[:n], '\n') + 1
+	return s[:keep], strings.Count(s[keep:], "\n") + boolInt(!strings.HasSuffix(s, "\n"))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// capMarkdown cuts a comment whose summaries alone exceed MaxMarkdown at
+// a line, saying so.
+func capMarkdown(s string) string {
+	const note = "\n… the plan is cut here (run ferry plan locally for the whole plan)\n"
+	if len(s) <= MaxMarkdown {
+		return s
+	}
+	kept, _ := cutLines(s, MaxMarkdown-len(note))
+	return kept + note
+}
+
+// markdownTail writes the what-if and the shipyard sections.
+func (p *Plan) markdownTail() string {
+	var b strings.Builder
 	if len(p.WhatIf) > 0 {
 		b.WriteString("\n#### What-if on recorded evaluations\n\n")
 		for _, wi := range p.WhatIf {
@@ -124,19 +197,25 @@ func (p *Plan) Markdown() string {
 	return b.String()
 }
 
+// mergeNotValidated is what a plan says when the head does not descend
+// from the base.
+const mergeNotValidated = "main moved since this branch was made: the merge result was not validated; rebase or merge main to validate it."
+
 // fence keeps a diff from closing its code block early.
 func fence(diff string) string { return strings.ReplaceAll(diff, "```", "`\u200b``") }
 
 func (p *Plan) headline() string {
-	s := fmt.Sprintf("Plan of %s onto %s", short(p.Head), short(p.Base))
+	s := fmt.Sprintf("Plan of %s onto %s", commitName(p.Head), commitName(p.Base))
 	if p.MergeBase != p.Base {
-		s += fmt.Sprintf(" (against the merge base %s)", short(p.MergeBase))
+		s += fmt.Sprintf(" (against the merge base %s)", commitName(p.MergeBase))
 	}
 	return s + fmt.Sprintf(": %d file(s) changed", len(p.ChangedFiles))
 }
 
-func short(sha string) string {
-	if strings.Trim(sha, "0") == "" {
+// commitName is a commit's short SHA, "nothing" for the zero hash (no
+// base, or no common history).
+func commitName(sha string) string {
+	if gitstore.NewHash(sha).IsZero() {
 		return "nothing"
 	}
 	return gitstore.ShortSHA(sha)
@@ -149,11 +228,6 @@ func (p *Plan) validity() string {
 		return fmt.Sprintf("the head does not validate: %d error(s), %d warning(s)", errs, warns)
 	}
 	return fmt.Sprintf("valid, %d warning(s)", warns)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 func (c Candidate) headline() string {
@@ -188,7 +262,7 @@ func (s Step) line() string {
 func (m ManifestChange) summary() []string {
 	var out []string
 	if m.Problem != "" {
-		out = append(out, "the base did not render: "+firstLine(m.Problem))
+		out = append(out, status.FirstLineOf(m.Problem))
 	}
 	for _, o := range m.Objects {
 		s := o.Object + " " + string(o.Change)
@@ -214,6 +288,9 @@ func (w WhatIf) headline() string {
 		what = "SLO and SLIs (" + strings.Join(w.SLIs, ", ") + ")"
 	case !w.SLOChanged:
 		what = "SLIs (" + strings.Join(w.SLIs, ", ") + ")"
+	}
+	if w.Problem != "" {
+		return w.Problem
 	}
 	if len(w.Replays) == 0 {
 		return fmt.Sprintf("%s/%s: the %s changed; no evaluations recorded to replay", w.Stage, w.Service, what)

@@ -38,6 +38,10 @@ type Plan struct {
 	Base      string `json:"base" yaml:"base"`
 	Head      string `json:"head" yaml:"head"`
 	MergeBase string `json:"mergeBase" yaml:"mergeBase"`
+	// MergeNotValidated is true when the head does not descend from the
+	// base (main moved since the branch was made): the plan, validation
+	// included, is of the head's own files, not of the merge result.
+	MergeNotValidated bool `json:"mergeNotValidated,omitempty" yaml:"mergeNotValidated,omitempty"`
 	// Diagnostics are every problem of the head's files, as ferry validate
 	// reports them; an error among them makes the plan invalid.
 	Diagnostics yamlfile.Diagnostics `json:"diagnostics" yaml:"diagnostics"`
@@ -79,6 +83,7 @@ func Compute(ctx context.Context, s *gitstore.Store, base, head, statusTip gitst
 		Base: base.String(), Head: head.String(), MergeBase: from.String(),
 		Diagnostics: yamlfile.Diagnostics{}, Candidates: []Candidate{}, Manifests: []ManifestChange{},
 		WhatIf: []WhatIf{}, Changes: []string{},
+		MergeNotValidated: !base.IsZero() && from != base,
 	}
 	if p.ChangedFiles, err = rd.ChangedPaths(from, head); err != nil {
 		return nil, fmt.Errorf("compare %s with %s: %w", gitstore.ShortSHA(from.String()), gitstore.ShortSHA(head.String()), err)
@@ -100,9 +105,7 @@ func Compute(ctx context.Context, s *gitstore.Store, base, head, statusTip gitst
 	if p.Manifests, err = manifests(ctx, oldProj, newProj, p.ChangedFiles); err != nil {
 		return nil, err
 	}
-	if p.WhatIf, err = whatIf(rd, statusTip, oldProj, newProj, opts.History); err != nil {
-		return nil, err
-	}
+	p.WhatIf = whatIf(rd, statusTip, oldProj, newProj, opts.History)
 	p.Changes = changes(oldProj, newProj, opts.Now)
 	return p, nil
 }
@@ -151,11 +154,18 @@ func loadBase(rd gitstore.Reader, from gitstore.Hash, opts Options) (*stages.Pro
 // MergeBase returns the commit a change from base to head is planned
 // against: base itself when head descends from it, else the first commit
 // of head's history (breadth first) that base also reaches, as a forge
-// diffs a pull request. A zero base, or histories without a common commit,
+// diffs a pull request. A head or base commit missing from the mirror is
+// an error naming it. A zero base, or histories without a common commit,
 // give the zero hash: everything at head is new.
 func MergeBase(rd gitstore.Reader, base, head gitstore.Hash) (gitstore.Hash, error) {
+	if _, err := rd.Commit(head); err != nil {
+		return gitstore.ZeroHash, fmt.Errorf("read the head commit %s: %w", head, err)
+	}
 	if base.IsZero() {
 		return gitstore.ZeroHash, nil
+	}
+	if _, err := rd.Commit(base); err != nil {
+		return gitstore.ZeroHash, fmt.Errorf("read the base commit %s: %w", base, err)
 	}
 	ofBase := map[gitstore.Hash]bool{}
 	err := rd.Log(base, gitstore.LogOptions{Limit: maxMergeBaseWalk}, func(c *gitstore.Commit) error {

@@ -40,7 +40,7 @@ func TestPinBump(t *testing.T) {
 		t.Fatalf("%d manifest changes, want one per stage: %+v", len(p.Manifests), p.Manifests)
 	}
 	for _, m := range p.Manifests {
-		wantObj := []plan.ObjectChange{{Object: "Deployment/carts", Change: plan.ObjectChanged, Images: []string{"docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.1.0"}}}
+		wantObj := []plan.ObjectChange{{Object: "Deployment/shop-" + m.Stage + "/carts", Change: plan.ObjectChanged, Images: []string{"docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.1.0"}}}
 		if diff := cmp.Diff(wantObj, m.Objects); diff != "" {
 			t.Errorf("%s objects (-want +got):\n%s", m.Stage, diff)
 		}
@@ -152,7 +152,7 @@ func TestShipyardAndHoldChanges(t *testing.T) {
 		"#### Candidates",
 		"- **carts**: starts sequence delivery in dev",
 		"production.delivery: deployment, evaluation, approval, release — stops before the stage: held by holds/production.yaml (end-of-year freeze, until 2027-01-04T08:00:00Z) — stops for a manual approval",
-		"- **dev/carts**: Deployment/carts changed: image docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.2.0",
+		"- **dev/carts**: Deployment/shop-dev/carts changed: image docker.io/shop/carts:1.0.0 → docker.io/shop/carts:1.2.0",
 		"<details><summary>diff of production/carts</summary>",
 		"```diff\n--- a/production/carts\n+++ b/production/carts\n@@ ",
 	) {
@@ -203,6 +203,36 @@ func TestMergeBase(t *testing.T) {
 	if !strings.Contains(p.Markdown(), "(against the merge base "+gitstore.ShortSHA(w.base.String())+")") {
 		t.Errorf("markdown does not name the merge base:\n%s", p.Markdown())
 	}
+	const moved = "main moved since this branch was made: the merge result was not validated; rebase or merge main to validate it"
+	if !p.MergeNotValidated || !strings.Contains(p.Markdown(), moved) || !strings.Contains(textOf(t, p), moved) {
+		t.Errorf("mergeNotValidated %v; the outputs must say the merge result was not validated:\n%s", p.MergeNotValidated, p.Markdown())
+	}
+	// A head that descends from the base: its plan is the merge result's.
+	if q := w.compute(t, head, gitstore.ZeroHash); q.MergeNotValidated || strings.Contains(q.Markdown(), moved) {
+		t.Errorf("a head descending from the base is marked not validated:\n%s", q.Markdown())
+	}
+}
+
+func TestMergeBaseMissingCommit(t *testing.T) {
+	w := newWorld(t)
+	w.fetch(t)
+	missing := gitstore.NewHash("0123456789abcdef0123456789abcdef01234567")
+	for _, tc := range []struct {
+		name       string
+		base, head gitstore.Hash
+		want       string
+	}{
+		{"head", w.base, missing, "read the head commit " + missing.String()},
+		{"base", missing, w.base, "read the base commit " + missing.String()},
+		{"head without a base", gitstore.ZeroHash, missing, "read the head commit " + missing.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := plan.MergeBase(w.store.Reader, tc.base, tc.head)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
 }
 
 func textOf(tb testing.TB, p *plan.Plan) string {
@@ -212,4 +242,57 @@ func textOf(tb testing.TB, p *plan.Plan) string {
 		tb.Fatal(err)
 	}
 	return b.String()
+}
+
+func TestWhatIfBadRecordIsIsolated(t *testing.T) {
+	w := newWorld(t)
+	w.record(t, "staging", 300)
+	w.record(t, "production", 300)
+	snap := w.fetch(t)
+	b := w.store.Begin(snap)
+	if _, err := b.Commit(w.store.FerryRef("status"), gitstore.CommitRequest{
+		Message: "a broken record",
+		Edits:   []gitstore.Edit{gitstore.Put("ledger/staging/carts/99999999T000000Z-broken.json", []byte("{not json"))},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Push(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	status := w.fetch(t).Get(w.store.FerryRef("status"))
+	tight := strings.Replace(slo, `"<=800"`, `"<=500"`, 1)
+	head := w.branch(t, "tighten", "tighter SLO", gittest.Files{"services/carts/slo.yaml": gittest.Text(tight)})
+	p := w.compute(t, head, status)
+	got := map[string]string{}
+	for _, wi := range p.WhatIf {
+		got[wi.Stage] = fmt.Sprintf("%d replays, problem %q", len(wi.Replays), wi.Problem)
+	}
+	if len(got) != 2 || got["production"] != `1 replays, problem ""` ||
+		!strings.HasPrefix(p.WhatIf[0].Problem+p.WhatIf[1].Problem, "what-if staging/carts: read ledger ledger/staging/carts/99999999T000000Z-broken.json") {
+		t.Fatalf("what-if %v, want staging's problem named and production replayed", got)
+	}
+	for name, out := range map[string]string{"text": textOf(t, p), "markdown": p.Markdown()} {
+		if !strings.Contains(out, "what-if staging/carts: read ledger") {
+			t.Errorf("%s does not show the problem:\n%s", name, out)
+		}
+	}
+}
+
+// TestCandidatesSorted: a commit that adds a service and triggers another
+// lists its candidates sorted, as ferry run orders them.
+func TestCandidatesSorted(t *testing.T) {
+	w := newWorld(t)
+	head := w.branch(t, "orders", "add orders\n\nFerry-Service: carts\nFerry-Sequence: delivery\n", gittest.Files{
+		"services/orders/chart/Chart.yaml":        gittest.Text("apiVersion: v2\nname: orders\nversion: 0.1.0\n"),
+		"services/orders/chart/templates/cm.yaml": gittest.Text("kind: ConfigMap\nmetadata: {name: orders}\n"),
+		"services/orders/pin.yaml":                gittest.Text("image: orders:1\n"),
+	})
+	p := w.compute(t, head, gitstore.ZeroHash)
+	var got []string
+	for _, c := range p.Candidates {
+		got = append(got, fmt.Sprintf("%s named=%v", c.Service, c.Named))
+	}
+	if diff := cmp.Diff([]string{"carts named=true", "orders named=false"}, got); diff != "" {
+		t.Errorf("candidates (-want +got):\n%s", diff)
+	}
 }

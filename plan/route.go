@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"slices"
 	"time"
 
 	"github.com/ferrycd/ferry/gitstore"
@@ -57,12 +56,8 @@ const maxSteps = 100
 // paths and trailers, as ferry run will see it once merged.
 func candidates(p *stages.Project, changed []string, tr gitstore.FerryTrailers, now time.Time) []Candidate {
 	c := stages.Candidate{Trailers: tr}
-	services := p.Candidates(changed)
-	if tr.Service != "" && tr.Sequence != "" && p.Services[tr.Service] != nil && !slices.Contains(services, tr.Service) {
-		services = append(services, tr.Service)
-	}
 	out := []Candidate{}
-	for _, svc := range services {
+	for _, svc := range p.CandidateServices(changed, tr) {
 		named := c.SequenceFor(svc)
 		cand := Candidate{Service: svc, Named: named != "", Steps: []Step{}}
 		stage, seq, err := p.StartSequence(svc, named)

@@ -27,6 +27,10 @@ type WhatIf struct {
 	Changed int `json:"changed" yaml:"changed"`
 	// NotReplayed counts the evaluations that cannot be replayed offline.
 	NotReplayed int `json:"notReplayed" yaml:"notReplayed"`
+	// Problem says why the what-if of this stage and service could not be
+	// made (an unreadable ledger record, a gate that cannot be built);
+	// the other stages and services are planned all the same.
+	Problem string `json:"problem,omitempty" yaml:"problem,omitempty"`
 }
 
 // Replay is one recorded evaluation scored again.
@@ -57,52 +61,67 @@ type Verdict struct {
 func (v Verdict) String() string { return v.Result + " " + evaluator.FormatScore(v.Score) }
 
 // whatIf replays, for every stage that evaluates and every service whose
-// SLO or SLIs in force there changed, the last n recorded evaluations.
-func whatIf(rd gitstore.Reader, status gitstore.Hash, old, cur *stages.Project, n int) ([]WhatIf, error) {
+// SLO or SLIs in force there changed, the last n recorded evaluations. A
+// stage and service that cannot be replayed carries its Problem; the
+// others are replayed all the same.
+func whatIf(rd gitstore.Reader, status gitstore.Hash, old, cur *stages.Project, n int) []WhatIf {
 	out := []WhatIf{}
 	for _, svc := range slices.Sorted(maps.Keys(cur.Services)) {
 		for _, stage := range cur.Shipyard.StageNames() {
 			if !evaluates(cur, stage) {
 				continue
 			}
-			w := WhatIf{Stage: stage, Service: svc, Replays: []Replay{}}
-			newReq, _, err := cur.GateRequest(svc, stage, evaluator.Window{}, "")
+			w, ok, err := whatIfOf(rd, status, old, cur, stage, svc, n)
 			if err != nil {
-				return nil, err
-			}
-			oldSLIs := map[string]string{}
-			oldSLO := ""
-			if old != nil && old.Services[svc] != nil && old.Shipyard.Stage(stage) != nil {
-				oldReq, _, err := old.GateRequest(svc, stage, evaluator.Window{}, "")
-				if err != nil {
-					return nil, err
-				}
-				oldSLIs, oldSLO = oldReq.Indicators, oldReq.SLOSource.Content
-			}
-			w.SLOChanged = oldSLO != newReq.SLOSource.Content
-			w.SLIs = changedKeys(oldSLIs, newReq.Indicators)
-			if !w.SLOChanged && len(w.SLIs) == 0 {
+				problem := fmt.Errorf("what-if %s/%s: %w", stage, svc, err)
+				w = WhatIf{Stage: stage, Service: svc, Replays: []Replay{}, Problem: problem.Error()}
+			} else if !ok {
 				continue
-			}
-			records, err := evaluator.History(rd, status, stage, svc, n)
-			if err != nil {
-				return nil, err
-			}
-			for _, rec := range records {
-				r := replay(rec, newReq, oldSLIs)
-				r.Release = release(rd, rec, svc)
-				if r.Changed {
-					w.Changed++
-				}
-				if r.New == nil {
-					w.NotReplayed++
-				}
-				w.Replays = append(w.Replays, r)
 			}
 			out = append(out, w)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// whatIfOf replays the evaluations of svc in stage; false when neither its
+// SLO nor its SLIs changed.
+func whatIfOf(rd gitstore.Reader, status gitstore.Hash, old, cur *stages.Project, stage, svc string, n int) (WhatIf, bool, error) {
+	w := WhatIf{Stage: stage, Service: svc, Replays: []Replay{}}
+	newReq, _, err := cur.GateRequest(svc, stage, evaluator.Window{}, "")
+	if err != nil {
+		return w, false, err
+	}
+	oldSLIs := map[string]string{}
+	oldSLO := ""
+	if old != nil && old.Services[svc] != nil && old.Shipyard.Stage(stage) != nil {
+		oldReq, _, err := old.GateRequest(svc, stage, evaluator.Window{}, "")
+		if err != nil {
+			return w, false, fmt.Errorf("at the base: %w", err)
+		}
+		oldSLIs, oldSLO = oldReq.Indicators, oldReq.SLOSource.Content
+	}
+	w.SLOChanged = oldSLO != newReq.SLOSource.Content
+	w.SLIs = changedKeys(oldSLIs, newReq.Indicators)
+	if !w.SLOChanged && len(w.SLIs) == 0 {
+		return w, false, nil
+	}
+	records, err := evaluator.History(rd, status, stage, svc, n)
+	if err != nil {
+		return w, false, err
+	}
+	for _, rec := range records {
+		r := replay(rec, newReq, oldSLIs)
+		r.Release = release(rd, rec, svc)
+		if r.Changed {
+			w.Changed++
+		}
+		if r.New == nil {
+			w.NotReplayed++
+		}
+		w.Replays = append(w.Replays, r)
+	}
+	return w, true, nil
 }
 
 func evaluates(p *stages.Project, stage string) bool {

@@ -106,11 +106,7 @@ func (c *Cache) Candidates(tip, last gitstore.Hash) ([]Candidate, error) {
 			if err != nil {
 				return fmt.Errorf("compare %s with its parent: %w", gitstore.ShortSHA(commit.Hash.String()), err)
 			}
-			cand.Services = cand.Project.Candidates(changed)
-			if svc, ok := cand.triggered(cand.Project); ok && !slices.Contains(cand.Services, svc) {
-				cand.Services = append(cand.Services, svc)
-				slices.Sort(cand.Services)
-			}
+			cand.Services = cand.Project.CandidateServices(changed, cand.Trailers)
 			for _, f := range changed {
 				if err, ok := cand.Project.Invalid[serviceOf(f)]; ok {
 					if cand.Invalid == nil {

@@ -37,16 +37,20 @@ func (v PinValue) String() string { return v.Key + "=" + v.Value }
 // way created as needed. A value replacing a string stays a string
 // (tag=1.20 keeps "1.20"); any other value is typed as YAML reads it
 // (replicaCount=3 is a number). An empty data starts a new file. A key
-// whose way crosses a value that is not a mapping is an error naming the
-// file and line.
+// whose way crosses a value that is not a mapping, a value with an anchor
+// (&name) or that an alias (*name) refers to, and a file of several YAML
+// documents are errors naming the file and line: the edit would change or
+// drop what the file means. The edited file is parsed again as a pin file
+// before it is returned.
 func EditPin(file string, data []byte, values []PinValue) ([]byte, bool, error) {
 	doc, err := pinDocument(file, data)
 	if err != nil {
 		return nil, false, err
 	}
+	e := pinEdit{aliased: aliasedNodes(doc)}
 	changed := false
 	for _, v := range values {
-		c, err := setPinValue(doc.Content[0], strings.Split(v.Key, "."), v.Value)
+		c, err := e.set(doc.Content[0], strings.Split(v.Key, "."), v.Value)
 		if err != nil {
 			return nil, false, fmt.Errorf("set %s in %s: %w", v.Key, file, err)
 		}
@@ -64,6 +68,9 @@ func EditPin(file string, data []byte, values []PinValue) ([]byte, bool, error) 
 	if err := enc.Close(); err != nil {
 		return nil, false, fmt.Errorf("encode %s: %w", file, err)
 	}
+	if _, d := ParsePin(file, out.Bytes()); d.HasErrors() {
+		return nil, false, fmt.Errorf("the edited %s does not parse: %w", file, d.Diagnostics().Errors())
+	}
 	return out.Bytes(), true, nil
 }
 
@@ -74,6 +81,15 @@ func pinDocument(file string, data []byte) (*yaml.Node, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", file, err)
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) == nil && dec.Decode(&second) == nil {
+		line := second.Line
+		if len(second.Content) > 0 {
+			line = second.Content[0].Line
+		}
+		return nil, fmt.Errorf("%s:%d: a pin file is one YAML document; this is a second one, which ferry pin would drop: edit the file by hand", file, line)
+	}
 	if len(doc.Content) == 0 {
 		return &yaml.Node{Kind: yaml.DocumentNode, HeadComment: doc.HeadComment, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}, nil
 	}
@@ -83,11 +99,49 @@ func pinDocument(file string, data []byte) (*yaml.Node, error) {
 	return &doc, nil
 }
 
-// setPinValue sets the value at path under m and reports whether it
-// changed.
-func setPinValue(m *yaml.Node, path []string, value string) (bool, error) {
+// pinEdit edits a pin document whose aliased nodes are known.
+type pinEdit struct {
+	aliased map[*yaml.Node]bool
+}
+
+// aliasedNodes returns the nodes an alias of doc refers to.
+func aliasedNodes(doc *yaml.Node) map[*yaml.Node]bool {
+	out := map[*yaml.Node]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			out[n.Alias] = true
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// guard refuses to edit a node with an anchor or one an alias refers to:
+// replacing it drops the anchor (its aliases no longer resolve), and a
+// change under it changes its aliases too.
+func (e pinEdit) guard(n *yaml.Node, key string) error {
+	switch {
+	case n.Anchor != "":
+		return fmt.Errorf("line %d: %s has the anchor &%s, which aliases may use: edit the file by hand", n.Line, key, n.Anchor)
+	case e.aliased[n]:
+		return fmt.Errorf("line %d: an alias refers to %s: edit the file by hand", n.Line, key)
+	}
+	return nil
+}
+
+// set sets the value at path under m and reports whether it changed.
+func (e pinEdit) set(m *yaml.Node, path []string, value string) (bool, error) {
 	key := path[0]
 	n := mappingValue(m, key)
+	if n != nil {
+		if err := e.guard(n, key); err != nil {
+			return false, err
+		}
+	}
 	if len(path) > 1 {
 		switch {
 		case n == nil:
@@ -96,7 +150,7 @@ func setPinValue(m *yaml.Node, path []string, value string) (bool, error) {
 		case n.Kind != yaml.MappingNode:
 			return false, fmt.Errorf("line %d: %s holds a %s, not a mapping", n.Line, key, kindName(n))
 		}
-		return setPinValue(n, path[1:], value)
+		return e.set(n, path[1:], value)
 	}
 	if n == nil {
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, newScalar(value, false))

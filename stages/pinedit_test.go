@@ -99,6 +99,11 @@ func TestEditPinErrors(t *testing.T) {
 		{"image:\n  tag: 1\n", "image=carts", "set image in services/carts/pin.yaml: line 2: image holds a mapping, not a single value"},
 		{"- a\n", "image=carts", "services/carts/pin.yaml:1:1: a pin file is a mapping of values, not a !!seq"},
 		{"image: [\n", "image=carts", "parse services/carts/pin.yaml: yaml: line 1"},
+		{"tag: &v \"1.0\"\nother: *v\n", "tag=2.0", "set tag in services/carts/pin.yaml: line 1: tag has the anchor &v, which aliases may use"},
+		{"image: &img\n  tag: \"1.0\"\nsidecar: *img\n", "image.tag=2.0", "set image.tag in services/carts/pin.yaml: line 1: image has the anchor &img"},
+		{"image: &img\n  tag: \"1.0\"\nsidecar: *img\n", "sidecar.tag=2.0", "set sidecar.tag in services/carts/pin.yaml: line 3: sidecar holds a alias, not a mapping"},
+		{"image: carts:0.11.1\n---\nimage: orders:1\n", "image=carts:0.11.2", "services/carts/pin.yaml:3: a pin file is one YAML document"},
+		{"---\nimage: carts:0.11.1\n---\n# a comment\nreplicaCount: 2\n", "image=carts:0.11.2", "services/carts/pin.yaml:5: a pin file is one YAML document"},
 	}
 	for _, tt := range tests {
 		_, _, err := stages.EditPin("services/carts/pin.yaml", []byte(tt.src), pinValues(t, []string{tt.set}))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/yamlfile"
 )
 
@@ -91,13 +92,18 @@ func (c *Candidate) SequenceFor(svc string) string {
 	return c.Trailers.Sequence
 }
 
-// triggered reports whether the commit is an explicit trigger of one
-// service of p ("ferry trigger"): it carries Ferry-Sequence and
-// Ferry-Service. Such a commit is a candidate of that service whatever it
-// changes.
-func (c *Candidate) triggered(p *Project) (string, bool) {
-	svc := c.Trailers.Service
-	return svc, c.Trailers.Sequence != "" && svc != "" && p.Services[svc] != nil
+// CandidateServices returns, sorted, the services a main commit with the
+// given changed paths and Ferry trailers is a candidate for: those of
+// [Project.Candidates], and the service an explicit trigger ("ferry
+// trigger": Ferry-Sequence and Ferry-Service) names, whatever it changes.
+func (p *Project) CandidateServices(changed []string, tr gitstore.FerryTrailers) []string {
+	services := p.Candidates(changed)
+	svc := tr.Service
+	if tr.Sequence != "" && svc != "" && p.Services[svc] != nil && !slices.Contains(services, svc) {
+		services = append(services, svc)
+		slices.Sort(services)
+	}
+	return services
 }
 
 // checkServiceSequences checks ferry.yaml's services: an entry for a

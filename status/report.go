@@ -140,9 +140,12 @@ func flatten(s string) string {
 
 // FirstLine is the first line of an error's message: the reason recorded
 // in a run or a status commit, without the detail that follows it.
-func FirstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+func FirstLine(err error) string { return FirstLineOf(err.Error()) }
+
+// FirstLineOf is the first line of a message.
+func FirstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // Truncate cuts s to at most n bytes at a character boundary, marking

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/internal/yamlfile"
 	"github.com/ferrycd/ferry/stages"
 )
 
@@ -235,6 +236,10 @@ func commitPin(ctx context.Context, s *gitstore.Store, f *pinFlags, svc string, 
 			unchanged = true
 			return gitstore.ErrNoChange
 		}
+		if err := checkEditedPin(s, tip, file, data, svc); err != nil {
+			userErr = err
+			return err
+		}
 		commit, err = b.Commit(s.MainRef(), gitstore.CommitRequest{
 			Message:   message,
 			Trailers:  gitstore.FerryTrailers{Service: svc, Sequence: f.sequence}.Trailers(),
@@ -288,4 +293,31 @@ func checkPin(s *gitstore.Store, tip gitstore.Hash, svc, seq, stage string) erro
 		_, _, err = p.StartSequence(svc, seq)
 	}
 	return err
+}
+
+// checkEditedPin loads the project at tip with the edited pin file, as
+// ferry run will after the commit: an error of the file, or a service it
+// leaves out, is the user's, named at the file's line.
+func checkEditedPin(s *gitstore.Store, tip gitstore.Hash, file string, data []byte, svc string) error {
+	files, err := stages.ReadProject(s.Reader, tip)
+	if err != nil {
+		return err
+	}
+	files[file] = data
+	p, diags := stages.Load(files)
+	var bad yamlfile.Diagnostics
+	for _, d := range diags.Errors() {
+		if d.File == file {
+			bad = append(bad, d)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		return fmt.Errorf("the edited %s is invalid, nothing committed:\n%w", file, bad)
+	case p == nil:
+		return fmt.Errorf("the project with the edited %s is invalid, nothing committed:\n%w", file, diags.Errors())
+	case p.Invalid[svc] != nil:
+		return fmt.Errorf("the edited %s leaves %s out of the project, nothing committed: %w", file, svc, p.Invalid[svc])
+	}
+	return nil
 }

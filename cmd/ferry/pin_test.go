@@ -33,6 +33,12 @@ func TestPinCommitsValues(t *testing.T) {
 		"services/orders/chart/Chart.yaml":        gittest.Text("apiVersion: v2\nname: orders\nversion: 0.1.0\n"),
 		"services/orders/chart/templates/cm.yaml": gittest.Text("kind: ConfigMap\nmetadata: {name: orders}\n"),
 	})
+	// A pin file ferry pin cannot edit without changing what it means.
+	gittest.CommitFiles(t, bare, "main", "add anchored", gittest.Files{
+		"services/anchored/chart/Chart.yaml":        gittest.Text("apiVersion: v2\nname: anchored\nversion: 0.1.0\n"),
+		"services/anchored/chart/templates/cm.yaml": gittest.Text("kind: ConfigMap\nmetadata: {name: anchored}\n"),
+		"services/anchored/pin.yaml":                gittest.Text("tag: &v \"1.0\"\nsidecarTag: *v\n"),
+	})
 	_, url := gittest.NewHTTPServer(t, bare, nil)
 	state := filepath.Join(t.TempDir(), "state")
 	pin := func(args ...string) result {
@@ -78,7 +84,7 @@ func TestPinCommitsValues(t *testing.T) {
 		{
 			name: "an unknown service",
 			args: []string{"payment", "image=payment:1"},
-			code: 1, out: `ferry: unknown service "payment"; known: carts, orders`,
+			code: 1, out: `ferry: unknown service "payment"; known: anchored, carts, orders`,
 		},
 		{
 			name: "an unknown stage to wait for",
@@ -94,6 +100,11 @@ func TestPinCommitsValues(t *testing.T) {
 			name: "a key through a value",
 			args: []string{"carts", "image.tag=1"},
 			code: 1, out: "ferry: set image.tag in services/carts/pin.yaml: line 2: image holds a value !!str, not a mapping",
+		},
+		{
+			name: "a value with an anchor",
+			args: []string{"anchored", "tag=2.0"},
+			code: 1, out: "ferry: set tag in services/anchored/pin.yaml: line 1: tag has the anchor &v, which aliases may use: edit the file by hand",
 		},
 		{name: "no values", args: []string{"carts"}, code: 2, out: "ferry: give at least one KEY=VALUE"},
 		{name: "not key=value", args: []string{"carts", "image"}, code: 2, out: `ferry: parse "image": want key=value`},

@@ -48,8 +48,9 @@ type pinOutcome struct {
 
 // waitPin follows candidate on ferry/status until it is decided in the
 // stage of --wait or --timeout passes, printing each new step to w. A
-// failed fetch is tried again at the next poll; the outcome of a timeout
-// says the last fetch error.
+// failed fetch is tried again at the next poll, and the outcome of a
+// timeout says the last fetch error; refused credentials and a corrupt
+// mirror end the wait at once with the error.
 func waitPin(ctx context.Context, s *gitstore.Store, f *pinFlags, svc string, candidate gitstore.Hash, w io.Writer) (*pinOutcome, error) {
 	fl := &follower{candidate: candidate.String(), svc: svc, stage: f.wait, printed: map[string]bool{}}
 	deadline := time.Now().Add(f.timeout)
@@ -57,6 +58,9 @@ func waitPin(ctx context.Context, s *gitstore.Store, f *pinFlags, svc string, ca
 	for {
 		res, err := s.Fetch(ctx)
 		fetchErr = err
+		if gitstore.IsAuth(err) || gitstore.IsCorrupt(err) {
+			return nil, err // waiting does not mend credentials or a broken mirror
+		}
 		if err == nil {
 			tip := res.Snapshot.Get(s.FerryRef("status"))
 			b, err := status.Read(s.Reader, tip, nil)
@@ -89,24 +93,32 @@ func waitPin(ctx context.Context, s *gitstore.Store, f *pinFlags, svc string, ca
 	}
 }
 
+// verdictRecords bounds the ledger records read for a verdict.
+const verdictRecords = 50
+
+// verdictRecord returns the record of the run in a stage's ledger, else
+// the candidate's latest, else nil. It reads the ledger newest first and
+// stops at the run's record (or after verdictRecords records): never the
+// whole ledger.
+func verdictRecord(rd gitstore.Reader, statusTip gitstore.Hash, stage, svc, candidate, run string) (*evaluator.Record, error) {
+	var rec *evaluator.Record
+	read := 0
+	err := evaluator.Scan(rd, statusTip, stage, svc, func(r *evaluator.Record) bool {
+		read++
+		if r.Candidate == candidate && (rec == nil || r.Run == run) {
+			rec = r
+		}
+		return run == "" && rec != nil || rec != nil && rec.Run == run || read >= verdictRecords
+	})
+	return rec, err
+}
+
 // writeVerdict completes a decided outcome from the ledger of its stage
 // and, unless it is a release, writes the gate's verdict table.
 func writeVerdict(w io.Writer, s *gitstore.Store, statusTip gitstore.Hash, svc, candidate string, o *pinOutcome) error {
-	recs, err := evaluator.History(s.Reader, statusTip, o.In, svc, 0)
+	rec, err := verdictRecord(s.Reader, statusTip, o.In, svc, candidate, o.Run)
 	if err != nil {
 		return err
-	}
-	var rec *evaluator.Record // the record of the run, else the candidate's latest
-	for _, r := range recs {
-		if r.Candidate != candidate {
-			continue
-		}
-		if rec == nil || r.Run == o.Run {
-			rec = r
-		}
-		if r.Run == o.Run {
-			break
-		}
 	}
 	if rec != nil {
 		o.Record, o.Verdict = rec.ID, rec.Result

@@ -41,9 +41,12 @@ hold and ferry.yaml changes in words.
 
 The repository is --repo, else $FERRY_REPO, else the origin remote of the
 clone in the current directory; the plan reads what the remote has, so push
-the head first. --base and --head take a branch name, refs/heads/<name>, or
-a commit SHA (` + commitHelp + `). --base defaults to main; --head to the
-clone's current branch. When the head does not descend from the base, the
+the head first. --base and --head take a branch name, a full ref
+(refs/heads/<name>, or a pull request's refs/pull/<n>/head on GitHub and
+Gitea, refs/merge-requests/<n>/head on GitLab: a fork's pull request is
+planned from the base repository), or a commit: its full SHA (a commit
+of a ref fetched before) or ` + commitHelp + `. --base defaults to main;
+--head to the clone's current branch. When the head does not descend from the base, the
 plan is made against their merge base, as a forge diffs a pull request.
 
 -o markdown prints the plan as a pull-request comment; -o json and -o yaml
@@ -57,8 +60,8 @@ Exit status: 0 plan made and the head valid, 1 the head does not validate
   # Two branches of a repository, as a pull-request comment
   ferry plan --repo https://git.example.com/shop/delivery.git --base main --head tighten-slo -o markdown
 
-  # A commit against main, replaying 20 evaluations per stage
-  ferry plan --head 3f2c1a0b --history 20 -o json`,
+  # Pull request 7 (from a fork too) against main, replaying 20 evaluations per stage
+  ferry plan --head refs/pull/7/head --history 20 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := f.compute(cmd.Context(), cmd.ErrOrStderr())
@@ -76,8 +79,8 @@ Exit status: 0 plan made and the head valid, 1 the head does not validate
 	}
 	f.output = bindOutput(cmd, outputHuman, outputJSON, outputYAML, outputMarkdown)
 	fs := cmd.Flags()
-	fs.StringVar(&f.base, "base", gitstore.DefaultBranch, "what the change merges into: a branch, refs/heads/<branch> or a commit")
-	fs.StringVar(&f.head, "head", "", "the change: a branch, refs/heads/<branch> or a commit (default: the clone's current branch)")
+	fs.StringVar(&f.base, "base", gitstore.DefaultBranch, "what the change merges into: a branch, a full ref or a commit")
+	fs.StringVar(&f.head, "head", "", "the change: a branch, a full ref (refs/pull/7/head) or a commit (default: the clone's current branch)")
 	fs.IntVar(&f.history, "history", plan.DefaultHistory, "recorded evaluations replayed per stage and service")
 	f.repo.bindReport(fs)
 	_ = fs.MarkHidden("ref") // --base names the branch
@@ -95,8 +98,9 @@ func (f *planFlags) print(w io.Writer, p *plan.Plan) error {
 	return p.Text(w)
 }
 
-// compute fetches the head's branch, then the base's with ferry's
-// branches, into the cached mirror, and plans.
+// compute fetches the base's branch with ferry's branches into the cached
+// mirror, brings the head (and a base given as another ref) into the same
+// mirror, and plans.
 func (f *planFlags) compute(ctx context.Context, stderr io.Writer) (*plan.Plan, error) {
 	if f.history <= 0 {
 		return nil, usageError("--history %d: must be at least 1", f.history)
@@ -111,34 +115,27 @@ func (f *planFlags) compute(ctx context.Context, stderr io.Writer) (*plan.Plan, 
 			return nil, usageError("--head is required outside a clone with a current branch")
 		}
 	}
-	var head gitstore.Hash
-	if name, ok := branchName(f.head); ok {
-		tip, err := f.branchTip(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		head = tip
-		if defaulted {
-			warnUnpushed(ctx, stderr, name, tip)
+	r := f.repo
+	if ref, isRef := planRef(f.base); isRef {
+		if name, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+			r.ref = name
 		}
 	}
-	base := f.repo
-	if name, ok := branchName(f.base); ok {
-		base.ref = name
-	}
-	s, snap, cleanup, err := base.fetchMirror(ctx)
+	s, snap, cleanup, err := r.fetchMirror(ctx)
 	if err != nil {
 		return nil, &exitError{code: exitFailed, err: err}
 	}
 	defer cleanup()
-	baseTip, err := resolvePlanRef(s, snap, f.base)
+	baseTip, err := resolvePlanRef(ctx, s, snap, "--base", f.base)
 	if err != nil {
-		return nil, usageError("--base: %w", err)
+		return nil, err
 	}
-	if head.IsZero() {
-		if head, err = resolvePlanRef(s, snap, f.head); err != nil {
-			return nil, usageError("--head: %w", err)
-		}
+	head, err := resolvePlanRef(ctx, s, snap, "--head", f.head)
+	if err != nil {
+		return nil, err
+	}
+	if defaulted {
+		warnUnpushed(ctx, stderr, f.head, head)
 	}
 	p, err := plan.Compute(ctx, s, baseTip, head, snap.Get(s.FerryRef("status")), plan.Options{History: f.history})
 	if err != nil {
@@ -147,46 +144,45 @@ func (f *planFlags) compute(ctx context.Context, stderr io.Writer) (*plan.Plan, 
 	return p, nil
 }
 
-// branchTip fetches a branch into the cached mirror (as its input branch)
-// and returns its tip.
-func (f *planFlags) branchTip(ctx context.Context, name string) (gitstore.Hash, error) {
-	r := f.repo
-	r.ref = name
-	s, snap, cleanup, err := r.fetchMirror(ctx)
-	if err != nil {
-		return gitstore.ZeroHash, &exitError{code: exitFailed, err: err}
-	}
-	defer cleanup()
-	tip := snap.Get(s.MainRef())
-	if tip.IsZero() {
-		return gitstore.ZeroHash, usageError("--head: %s has no branch %q", s.URL(), name)
-	}
-	return tip, nil
-}
-
-// branchName tells a branch (a name, or refs/heads/<name>) from a commit
-// (4 to 40 hex digits).
-func branchName(ref string) (string, bool) {
-	if name, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
-		return name, true
+// planRef tells a ref from a commit: a full ref name (refs/heads/x,
+// refs/pull/7/head, refs/merge-requests/7/head) is itself, a commit (4 to
+// 40 hex digits) is not a ref, and any other name is a branch.
+func planRef(ref string) (string, bool) {
+	if strings.HasPrefix(ref, "refs/") {
+		return ref, true
 	}
 	p := strings.ToLower(ref)
 	if len(p) >= minCommitPrefix && len(p) <= 40 && strings.Trim(p, "0123456789abcdef") == "" {
 		return "", false
 	}
-	return ref, true
+	return gitstore.BranchRef(ref), true
 }
 
-// resolvePlanRef resolves --base or --head in the mirror: a branch
-// (fetched as the input branch, or a stage or ferry branch), else a commit.
-func resolvePlanRef(s *gitstore.Store, snap gitstore.Snapshot, ref string) (gitstore.Hash, error) {
-	if name, ok := branchName(ref); ok {
-		if tip := snap.Get(gitstore.BranchRef(name)); !tip.IsZero() {
-			return tip, nil
+// resolvePlanRef resolves --base or --head in the mirror s, fetched as
+// snap: a ref ferry tracks is read from snap, any other is fetched from
+// the remote into s (a feature branch, a fork's pull request); a commit is
+// resolved among the mirror's commits. An unknown ref or commit is a usage
+// error, a failed fetch a failure.
+func resolvePlanRef(ctx context.Context, s *gitstore.Store, snap gitstore.Snapshot, flag, ref string) (gitstore.Hash, error) {
+	full, isRef := planRef(ref)
+	if !isRef {
+		h, err := resolveCommit(s, snap, ref)
+		if err != nil {
+			return gitstore.ZeroHash, usageError("%s: %w (a commit on another branch: give its branch or ref, or its full SHA once fetched)", flag, err)
 		}
-		return gitstore.ZeroHash, fmt.Errorf("%s has no branch %q", s.URL(), name)
+		return h, nil
 	}
-	return resolveCommit(s, snap, ref)
+	if tip := snap.Get(full); !tip.IsZero() {
+		return tip, nil
+	}
+	got, err := s.FetchRefs(ctx, full)
+	if err != nil {
+		return gitstore.ZeroHash, &exitError{code: exitFailed, err: fmt.Errorf("%s %s: %w", flag, ref, err)}
+	}
+	if tip, ok := got[full]; ok {
+		return tip, nil
+	}
+	return gitstore.ZeroHash, usageError("%s: %s has no ref %s", flag, s.URL(), full)
 }
 
 // currentBranch is the branch checked out in the clone in the current

@@ -60,7 +60,7 @@ func TestRunPlansPullRequestsOnGitea(t *testing.T) {
 		body = onlyPlanComment(t, srv, repo, n)
 		return strings.Contains(body, head) && planStatus(t, srv, repo, head) == "success"
 	})
-	for _, want := range []string{"**carts**: starts sequence delivery in dev", "**production/carts**: Deployment/carts changed: image carts:0.11.1 → carts:0.11.2"} {
+	for _, want := range []string{"**carts**: starts sequence delivery in dev", "**production/carts**: Deployment/sockshop-production/carts changed: image carts:0.11.1 → carts:0.11.2"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the plan comment lacks %q:\n%s", want, body)
 		}
