@@ -6,6 +6,15 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(shell command -v golangci-lint || echo $(HOME)/go/bin/golangci-lint)
 FUZZTIME ?= 1m
 
+# Build information stamped into ferry (ferry version): the release tag or
+# commit, the commit, and the commit's date in UTC (not the clock's, so that
+# two builds of one commit are the same bytes).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS = -s -w -X main.buildVersion=$(VERSION) -X main.buildCommit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+BIN ?= bin/ferry
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -15,6 +24,10 @@ help: ## Show this help.
 .PHONY: deps
 deps: ## Install what the tests need besides Go (apt-get as root; else say what is missing).
 	@hack/deps.sh
+
+.PHONY: build
+build: ## Build bin/ferry (BIN=) stamped with VERSION, COMMIT and BUILD_DATE.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ferry
 
 .PHONY: test
 test: deps ## Install what the tests need, then run every test.
