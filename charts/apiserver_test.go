@@ -45,7 +45,11 @@ func TestChartInstallsOnAPIServer(t *testing.T) {
 			// helm upgrade would.
 			err := c.Create(ctx, obj)
 			if apierrors.IsAlreadyExists(err) {
-				err = c.Patch(ctx, obj, client.Apply, client.FieldOwner("helm"), client.ForceOwnership)
+				cur := obj.DeepCopyObject().(client.Object)
+				if err = c.Get(ctx, client.ObjectKeyFromObject(obj), cur); err == nil {
+					obj.SetResourceVersion(cur.GetResourceVersion())
+					err = c.Update(ctx, obj)
+				}
 			}
 			if err != nil {
 				t.Errorf("values %q: %s %s: %v", vals, o.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -89,8 +90,8 @@ func runBin(tb testing.TB, bin string, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	code := 0
 	if err := cmd.Run(); err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
 			tb.Fatal(err)
 		}
 		code = ee.ExitCode()
