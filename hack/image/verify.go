@@ -124,7 +124,7 @@ func summary(f file) string {
 // readFiles returns the files of the image's flattened layers by path.
 func readFiles(img v1.Image) (map[string]file, error) {
 	rc := mutate.Extract(img)
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	files := map[string]file{}
 	tr := tar.NewReader(rc)
 	for {
