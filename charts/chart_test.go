@@ -2,6 +2,7 @@ package charts_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -336,7 +337,7 @@ func TestChartServices(t *testing.T) {
 	deps := r.deployments()
 	svcs := r.services()
 	if len(svcs) != 2 {
-		t.Fatalf("services %v, want ferry and ferry-a", slices.Collect(mapsKeys(svcs)))
+		t.Fatalf("services %v, want ferry and ferry-a", slices.Sorted(maps.Keys(svcs)))
 	}
 	for name, s := range svcs {
 		ports := map[string]string{}
@@ -377,16 +378,6 @@ func TestChartServices(t *testing.T) {
 	}
 	if o := render(t, ch, values(t, "{}")).other; len(o) != 0 {
 		t.Errorf("by default the chart renders %v, want no ServiceMonitor", o)
-	}
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 
