@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,20 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// goCache is the Go build cache as it was before TestMain moved the
+// user's cache directory (package variables are set before TestMain runs):
+// the stamped build links with the compiled packages there.
+var goCache = func() string {
+	if c := os.Getenv("GOCACHE"); c != "" {
+		return c
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "go-build")
+}()
 
 // versionJSON is the shape of ferry version -o json.
 type versionJSON struct {
@@ -75,6 +90,9 @@ func TestVersionStamped(t *testing.T) {
 		t.Fatalf("make -n build: no -ldflags in\n%s", out)
 	}
 	build := exec.Command("go", "build", "-ldflags", string(m[1]), "-o", bin, ".")
+	if goCache != "" {
+		build.Env = append(os.Environ(), "GOCACHE="+goCache)
+	}
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build -ldflags %q: %v\n%s", m[1], err, out)
 	}
