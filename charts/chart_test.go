@@ -389,7 +389,7 @@ func TestChartRBAC(t *testing.T) {
 			{APIGroups: []string{"delivery.ferrycd.io"}, Resources: []string{"projects"}, Verbs: []string{"get", "list", "watch", "update", "patch"}},
 			{APIGroups: []string{"delivery.ferrycd.io"}, Resources: []string{"projects/status"}, Verbs: []string{"get", "update", "patch"}},
 			{APIGroups: []string{"delivery.ferrycd.io"}, Resources: []string{"projects/finalizers"}, Verbs: []string{"update"}},
-			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: read},
+			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}},
 			{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 			{APIGroups: []string{"source.toolkit.fluxcd.io"}, Resources: []string{"gitrepositories"}, Verbs: read},
