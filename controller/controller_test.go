@@ -160,8 +160,10 @@ func TestProjectDeliversAndReports(t *testing.T) {
 	k := newCluster(t)
 	bare, url := repo(t, &gittest.BasicAuth{User: "ferry", Password: "s3cret"})
 	ctx := context.Background()
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: "default"},
-		Data: map[string][]byte{v1alpha1.SecretKeyUsername: []byte("ferry"), v1alpha1.SecretKeyPassword: []byte("wrong")}}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: "default"},
+		Data:       map[string][]byte{v1alpha1.SecretKeyUsername: []byte("ferry"), v1alpha1.SecretKeyPassword: []byte("wrong")},
+	}
 	if err := k.c.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +205,10 @@ func TestLeaderElectionHandsOver(t *testing.T) {
 	k := newCluster(t)
 	bare, url := repo(t, nil)
 	k.project("shop", nil, v1alpha1.ProjectSpec{Repository: v1alpha1.Repository{URL: url}})
-	elect := controller.Options{LeaderElection: true, LeaderElectionID: "ferry-test", LeaderElectionNamespace: "default",
-		LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 200 * time.Millisecond}
+	elect := controller.Options{
+		LeaderElection: true, LeaderElectionID: "ferry-test", LeaderElectionNamespace: "default",
+		LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 200 * time.Millisecond,
+	}
 	first, stopFirst := k.start(elect)
 	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
 	second, _ := k.start(elect)

@@ -211,10 +211,12 @@ func (f *Fleet) build(m *member) error {
 		}
 		ropts.PullRequests, ropts.ForgePoll = c, spec.Interval.Duration
 		store := m.store
-		m.reviewer = review.New(review.Options{Store: store, Forge: c, Log: ropts.Log.WithName("review"),
+		m.reviewer = review.New(review.Options{
+			Store: store, Forge: c, Log: ropts.Log.WithName("review"),
 			Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
 				return plan.Compute(ctx, store, base, head, statusTip, plan.Options{RenderLimits: ropts.Render})
-			}})
+			},
+		})
 		server.OnGitHook = m.reviewer.Trigger
 	}
 	r, err := reconciler.New(ropts)
@@ -319,7 +321,7 @@ func (t *tracked) unregister() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, c := range t.cs {
-		t.Registerer.Unregister(c)
+		t.Unregister(c)
 	}
 	t.cs = nil
 }

@@ -40,7 +40,7 @@ func (f *Fleet) Observe(key string) (Observation, bool) {
 	}
 	o.Main = snap.Get(m.store.MainRef())
 	if tip := snap.Get(m.store.FerryRef("status")); !tip.IsZero() {
-		data, err := m.store.Reader.ReadFile(tip, status.JSONFile)
+		data, err := m.store.ReadFile(tip, status.JSONFile)
 		if err == nil {
 			o.Summary, err = status.ParseSummary(data)
 		}

@@ -29,7 +29,7 @@ func TestFetchRefsKeepsThemOutOfSnapshots(t *testing.T) {
 	if len(got) != 1 || got["refs/pull/7/head"].String() != head {
 		t.Fatalf("FetchRefs = %v, want refs/pull/7/head at %s", got, head)
 	}
-	data, err := s.Reader.ReadFile(got["refs/pull/7/head"], "slo.yaml")
+	data, err := s.ReadFile(got["refs/pull/7/head"], "slo.yaml")
 	if err != nil || string(data) != "spec_version: \"1.0\"\n" {
 		t.Errorf("the fetched head reads %q, %v", data, err)
 	}

@@ -69,10 +69,12 @@ func TestPlanOnGiteaPullRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv := review.New(review.Options{Store: store, Forge: c, Log: testr.New(t),
+	rv := review.New(review.Options{
+		Store: store, Forge: c, Log: testr.New(t),
 		Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
 			return plan.Compute(ctx, store, base, head, statusTip, plan.Options{})
-		}})
+		},
+	})
 	sync := func(wantHead string) string {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)

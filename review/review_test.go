@@ -93,13 +93,15 @@ func world(t *testing.T, planErr *error) (*forgeState, *review.Reviewer) {
 		t.Fatal(err)
 	}
 	f := &forgeState{head: head}
-	r := review.New(review.Options{Store: s, Forge: f, Log: testr.New(t), Retry: 50 * time.Millisecond,
+	r := review.New(review.Options{
+		Store: s, Forge: f, Log: testr.New(t), Retry: 50 * time.Millisecond,
 		Plan: func(context.Context, gitstore.Hash, gitstore.Hash, gitstore.Hash) (review.Plan, error) {
 			if *planErr != nil {
 				return nil, *planErr
 			}
 			return plan{valid: true}, nil
-		}})
+		},
+	})
 	return f, r
 }
 

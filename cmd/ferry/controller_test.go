@@ -52,8 +52,10 @@ func TestControllerDeliversAProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &v1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "default"},
-		Spec: v1alpha1.ProjectSpec{Repository: v1alpha1.Repository{URL: url}, Interval: metav1.Duration{Duration: time.Second}}}
+	p := &v1alpha1.Project{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "default"},
+		Spec:       v1alpha1.ProjectSpec{Repository: v1alpha1.Repository{URL: url}, Interval: metav1.Duration{Duration: time.Second}},
+	}
 	if err := c.Create(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}

@@ -171,10 +171,12 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 		}
 		opts.PullRequests, opts.ForgePoll = c, f.poll
 		if f.planPRs {
-			reviewer = review.New(review.Options{Store: s, Forge: c, Log: log.WithName("review"),
+			reviewer = review.New(review.Options{
+				Store: s, Forge: c, Log: log.WithName("review"),
 				Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
 					return plan.Compute(ctx, s, base, head, statusTip, plan.Options{RenderLimits: f.render})
-				}})
+				},
+			})
 			f.server.OnGitHook = reviewer.Trigger
 		}
 	}
