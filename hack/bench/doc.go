@@ -20,4 +20,11 @@
 // evaluations and queries per second with ferry's concurrent retrieval,
 // against the same queries one after another (the baseline), and the cost
 // of scoring alone.
+//
+// # fleet
+//
+// One process delivering 200 projects of 20 services each (ferry run
+// --config, ferry controller): the idle pass of a project in the fleet
+// against the same pass when the process holds that project alone (the
+// baseline), and the heap and resident memory the projects take.
 package main

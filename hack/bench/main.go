@@ -26,6 +26,9 @@ type config struct {
 	services    int
 	history100k int
 	hooks       int
+	projects    int
+	// projectServices is the services of each project in the fleet benchmark.
+	projectServices int
 }
 
 func main() {
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.services, "services", 1000, "services in the loop benchmarks")
 	fs.IntVar(&c.history100k, "loop-history", 100000, "commits on main in the long idle-pass benchmark")
 	fs.IntVar(&c.hooks, "hooks", 50, "webhook pushes in the webhook benchmark")
+	fs.IntVar(&c.projects, "projects", 200, "projects in the fleet benchmark")
+	fs.IntVar(&c.projectServices, "project-services", 20, "services of each project in the fleet benchmark")
 	fs.IntVar(&c.window, "window", 0, "gitstore's pack delta window (0: its default)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -89,6 +94,7 @@ func run(ctx context.Context, args []string) error {
 		{"loop-idle", benchIdle},
 		{"loop-wave", benchWave},
 		{"loop-webhook", benchWebhook},
+		{"fleet", benchFleet},
 	}
 	for _, b := range benches {
 		if !re.MatchString(b.name) {
