@@ -111,6 +111,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := ctrl.NewControllerManagedBy(mgr).Named(cmp.Or(opts.Name, "project")).For(&v1alpha1.Project{}).Complete(r); err != nil {
 		return fmt.Errorf("set up the Project controller: %w", err)
 	}
+	if err := watchHealth(mgr, fl, cmp.Or(opts.Name, "project")); err != nil {
+		return err
+	}
 	if err := errors.Join(mgr.AddHealthzCheck("ping", healthz.Ping), mgr.AddReadyzCheck("ping", healthz.Ping)); err != nil {
 		return err
 	}

@@ -41,9 +41,12 @@ type cluster struct {
 // managers counts the controllers the tests started, to name them apart.
 var managers atomic.Int64
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t *testing.T) *cluster { t.Helper(); return newClusterWith(t) }
+
+// newClusterWith is newCluster with more CRD directories installed.
+func newClusterWith(t *testing.T, crdDirs ...string) *cluster {
 	t.Helper()
-	env := kubetest.Start(t, "../charts/ferry/crds")
+	env := kubetest.Start(t, append([]string{"../charts/ferry/crds"}, crdDirs...)...)
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

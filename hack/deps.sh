@@ -15,6 +15,7 @@ command -v git >/dev/null || need+=(git)
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v unzip >/dev/null || need+=(unzip)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
@@ -35,3 +36,4 @@ fi
 "$(dirname "$0")/gitea.sh"
 "$(dirname "$0")/kube.sh"
 "$(dirname "$0")/controller-gen.sh"
+"$(dirname "$0")/agent-crds.sh"

@@ -78,3 +78,20 @@ func Start(tb testing.TB, crdDirs ...string) *envtest.Environment {
 	})
 	return env
 }
+
+// AgentCRDs returns the directory of the GitOps agents' CRDs (Flux's
+// Kustomization and GitRepository, Argo CD's Application) that
+// hack/agent-crds.sh fetches from the modules that publish them. The test
+// skips without them, and fails under CI.
+func AgentCRDs(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join(e2e.ToolsDir(), "agent-crds-1")
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) == 0 {
+		msg := fmt.Sprintf("the agents' CRDs are not in %s; fetch them with hack/agent-crds.sh", dir)
+		if os.Getenv("CI") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return dir
+}
