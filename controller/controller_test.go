@@ -12,7 +12,6 @@ import (
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/go-logr/logr/testr"
-	"github.com/prometheus/prometheus/model/labels"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,14 +64,7 @@ func newClusterWith(t *testing.T, crdDirs ...string) *cluster {
 	t.Cleanup(func() { _ = prom.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	go func() {
-		for ctx.Err() == nil {
-			for _, stage := range []string{"dev", "staging", "production"} {
-				_ = prom.Add(promserver.Sample{Labels: labels.FromStrings("__name__", "carts_latency_ms", "stage", stage), Time: time.Now(), Value: 100})
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}()
+	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 	return &cluster{t: t, env: env, c: c, prom: prom}
 }
 
@@ -134,28 +126,6 @@ func (k *cluster) get(name string) *v1alpha1.Project {
 	return &p
 }
 
-func stageImage(bare, stage string) string {
-	out, err := gittest.TryGit(bare, "show", "stage/"+stage+":services/carts/manifests.yaml")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "image: "); ok {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !ok(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, within)
-		}
-	}
-}
-
 // A Project on a real API server: its credentials from a Secret (a wrong
 // password shows as AuthenticationFailed, the rotated one delivers), its
 // candidate promoted to production, its status saying so.
@@ -173,7 +143,7 @@ func TestProjectDeliversAndReports(t *testing.T) {
 	k.project("shop", nil, v1alpha1.ProjectSpec{Repository: v1alpha1.Repository{URL: url, SecretRef: &meta.LocalObjectReference{Name: "git"}}})
 	k.start(controller.Options{Listen: e2e.FreeAddr(t)})
 
-	waitFor(t, 60*time.Second, "AuthenticationFailed", func() bool {
+	e2e.WaitFor(t, 60*time.Second, "AuthenticationFailed", func() bool {
 		c := apimeta.FindStatusCondition(k.get("shop").Status.Conditions, meta.ReadyCondition)
 		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == "AuthenticationFailed"
 	})
@@ -184,9 +154,9 @@ func TestProjectDeliversAndReports(t *testing.T) {
 	if err := k.c.Update(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 	main := strings.TrimSpace(gittest.Git(t, bare, "rev-parse", "main"))
-	waitFor(t, 30*time.Second, "a Ready project", func() bool {
+	e2e.WaitFor(t, 30*time.Second, "a Ready project", func() bool {
 		p := k.get("shop")
 		c := apimeta.FindStatusCondition(p.Status.Conditions, meta.ReadyCondition)
 		return c != nil && c.Status == metav1.ConditionTrue && p.Status.LastHandledRevision == "main@sha1:"+main &&
@@ -213,7 +183,7 @@ func TestLeaderElectionHandsOver(t *testing.T) {
 		LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 200 * time.Millisecond,
 	}
 	first, stopFirst := k.start(elect)
-	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 	second, _ := k.start(elect)
 	time.Sleep(2 * time.Second)
 	if exists(filepath.Join(second, "default", "shop")) {
@@ -224,7 +194,7 @@ func TestLeaderElectionHandsOver(t *testing.T) {
 	}
 	stopFirst()
 	gittest.CommitFiles(t, bare, "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")})
-	waitFor(t, 90*time.Second, "carts 0.11.2 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.2" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.2 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
 	if !exists(filepath.Join(second, "default", "shop")) {
 		t.Error("the standby did not take over")
 	}
@@ -245,7 +215,7 @@ func TestShardsSplitProjects(t *testing.T) {
 	shardA, _ := k.start(controller.Options{WatchLabelSelector: "sharding.fluxcd.io/key=a"})
 	mainShard, _ := k.start(controller.Options{WatchLabelSelector: "!sharding.fluxcd.io/key"})
 	for name, bare := range map[string]string{"sharded": bareA, "unsharded": bareMain} {
-		waitFor(t, 90*time.Second, name+"'s carts in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+		e2e.WaitFor(t, 90*time.Second, name+"'s carts in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 	}
 	for dir, want := range map[string][2]bool{shardA: {true, false}, mainShard: {false, true}} {
 		if got := [2]bool{exists(filepath.Join(dir, "default", "sharded")), exists(filepath.Join(dir, "default", "unsharded"))}; got != want {

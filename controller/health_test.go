@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferrycd/ferry/api/v1alpha1"
 	"github.com/ferrycd/ferry/controller"
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/kubetest"
 	"github.com/ferrycd/ferry/status"
@@ -62,7 +63,7 @@ func TestHealthFromFluxAndArgoObjects(t *testing.T) {
 
 	// The agents: each applies its branch's tip once it exists.
 	done := map[string]bool{}
-	waitFor(t, 120*time.Second, "production's run to fail", func() bool {
+	e2e.WaitFor(t, 120*time.Second, "production's run to fail", func() bool {
 		for _, stage := range []string{"dev", "staging", "production"} {
 			tip, err := gittest.TryGit(bare, "rev-parse", "stage/"+stage)
 			tip = strings.TrimSpace(tip)

@@ -210,13 +210,7 @@ func (f *Fleet) build(m *member) error {
 			return err
 		}
 		ropts.PullRequests, ropts.ForgePoll = c, spec.Interval.Duration
-		store := m.store
-		m.reviewer = review.New(review.Options{
-			Store: store, Forge: c, Log: ropts.Log.WithName("review"),
-			Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
-				return plan.Compute(ctx, store, base, head, statusTip, plan.Options{RenderLimits: ropts.Render})
-			},
-		})
+		m.reviewer = review.New(review.Options{Store: m.store, Forge: c, Log: ropts.Log.WithName("review"), Plan: plan.ForReview(m.store, plan.Options{RenderLimits: ropts.Render})})
 		server.OnGitHook = m.reviewer.Trigger
 	}
 	r, err := reconciler.New(ropts)

@@ -16,9 +16,9 @@ import (
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/ferrycd/ferry/fleet"
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler/ingress"
@@ -34,14 +34,7 @@ func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
 	t.Cleanup(func() { _ = prom.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { // healthy workloads in every stage
-		for ctx.Err() == nil {
-			for _, stage := range []string{"dev", "staging", "production"} {
-				_ = prom.Add(promserver.Sample{Labels: labels.FromStrings("__name__", "carts_latency_ms", "stage", stage), Time: time.Now(), Value: 100})
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}()
+	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 	repos := map[string]string{}
 	var config strings.Builder
 	for _, name := range []string{"shop", "payments"} {
@@ -66,7 +59,7 @@ func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
 	go func() { done <- f.Run(ctx, projects) }()
 
 	for name, bare := range repos {
-		waitFor(t, 60*time.Second, name+"'s carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+		e2e.WaitFor(t, 60*time.Second, name+"'s carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 	}
 	paymentsMain := gittest.Git(t, repos["payments"], "rev-parse", "main")
 	gittest.CommitFiles(t, repos["shop"], "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")})
@@ -80,8 +73,8 @@ func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
 	if code := post(t, srv.URL+"/hooks/git/default/payments", body, "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("badly signed webhook of payments: %d", code)
 	}
-	waitFor(t, 60*time.Second, "shop's carts 0.11.2 in production", func() bool { return stageImage(repos["shop"], "production") == "carts:0.11.2" })
-	if img := stageImage(repos["payments"], "production"); img != "carts:0.11.1" || gittest.Git(t, repos["payments"], "rev-parse", "main") != paymentsMain {
+	e2e.WaitFor(t, 60*time.Second, "shop's carts 0.11.2 in production", func() bool { return e2e.StageImage(repos["shop"], "production") == "carts:0.11.2" })
+	if img := e2e.StageImage(repos["payments"], "production"); img != "carts:0.11.1" || gittest.Git(t, repos["payments"], "rev-parse", "main") != paymentsMain {
 		t.Errorf("payments moved with shop: production runs %s", img)
 	}
 	for path, want := range map[string]string{"/readyz": "default/payments: ok\ndefault/shop: ok\n", "/metrics": `project="default/shop"`} {
@@ -97,28 +90,6 @@ func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("Run did not end with its context")
-	}
-}
-
-func stageImage(bare, stage string) string {
-	out, err := gittest.TryGit(bare, "show", "stage/"+stage+":services/carts/manifests.yaml")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "image: "); ok {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
-}
-
-func waitFor(tb testing.TB, within time.Duration, what string, ok func() bool) {
-	tb.Helper()
-	for deadline := time.Now().Add(within); !ok(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			tb.Fatalf("no %s within %s", what, within)
-		}
 	}
 }
 

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/testr"
-	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/ferrycd/ferry/fleet"
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/promserver"
 )
@@ -26,14 +26,7 @@ func TestOverlappingReplicasDeliverOnce(t *testing.T) {
 	t.Cleanup(func() { _ = prom.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		for ctx.Err() == nil {
-			for _, stage := range []string{"dev", "staging", "production"} {
-				_ = prom.Add(promserver.Sample{Labels: labels.FromStrings("__name__", "carts_latency_ms", "stage", stage), Time: time.Now(), Value: 100})
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}()
+	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "../cmd/ferry/testdata/fast.txtar")
 	_, url := gittest.NewHTTPServer(t, bare, nil)
@@ -46,9 +39,9 @@ func TestOverlappingReplicasDeliverOnce(t *testing.T) {
 		f := fleet.New(ctx, fleet.Options{StateDir: t.TempDir(), Log: testr.New(t)})
 		go func() { _ = f.Run(ctx, projects) }()
 	}
-	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 	gittest.CommitFiles(t, bare, "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")})
-	waitFor(t, 90*time.Second, "carts 0.11.2 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.2" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.2 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
 	time.Sleep(3 * time.Second) // a doubled transition would land now
 	for _, stage := range []string{"dev", "staging", "production"} {
 		log := gittest.Git(t, bare, "log", "--format=%s", "stage/"+stage)

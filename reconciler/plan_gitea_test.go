@@ -2,9 +2,7 @@ package reconciler_test
 
 import (
 	"context"
-	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,12 +67,7 @@ func TestPlanOnGiteaPullRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv := review.New(review.Options{
-		Store: store, Forge: c, Log: testr.New(t),
-		Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
-			return plan.Compute(ctx, store, base, head, statusTip, plan.Options{})
-		},
-	})
+	rv := review.New(review.Options{Store: store, Forge: c, Log: testr.New(t), Plan: plan.ForReview(store, plan.Options{})})
 	sync := func(wantHead string) string {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
@@ -96,7 +89,7 @@ func TestPlanOnGiteaPullRequest(t *testing.T) {
 			t.Errorf("the plan comment lacks %q:\n%s", want, body)
 		}
 	}
-	if st := commitStatus(t, srv, repo, head); st != "success" {
+	if st := srv.CommitStatus(t, repo, head, review.StatusContext); st != "success" {
 		t.Errorf("ferry/plan on %s is %q, want success", head, st)
 	}
 	if res, err := rv.Sync(context.Background()); err != nil || res.Planned != 0 || res.Current != 1 {
@@ -110,7 +103,7 @@ func TestPlanOnGiteaPullRequest(t *testing.T) {
 			t.Errorf("the edited plan comment lacks %q:\n%s", want, body)
 		}
 	}
-	if st := commitStatus(t, srv, repo, head); st != "success" {
+	if st := srv.CommitStatus(t, repo, head, review.StatusContext); st != "success" {
 		t.Errorf("ferry/plan on %s is %q, want success", head, st)
 	}
 }
@@ -119,34 +112,14 @@ func TestPlanOnGiteaPullRequest(t *testing.T) {
 // request.
 func planComment(t *testing.T, srv *giteatest.Server, repo giteatest.Repo, n int) string {
 	t.Helper()
-	var comments []struct {
-		Body string `json:"body"`
-	}
-	srv.Do(t, srv.Admin, http.MethodGet, "/repos/"+repo.FullName()+"/issues/"+strconv.Itoa(n)+"/comments", nil, &comments, http.StatusOK)
 	var plans []string
-	for _, c := range comments {
-		if strings.Contains(c.Body, review.Marker) {
-			plans = append(plans, c.Body)
+	for _, body := range srv.Comments(t, repo, n) {
+		if strings.HasPrefix(body, review.Marker) {
+			plans = append(plans, body)
 		}
 	}
 	if len(plans) != 1 {
 		t.Fatalf("%d plan comments on pull request %d, want 1: %q", len(plans), n, plans)
 	}
 	return plans[0]
-}
-
-// commitStatus returns the state of ferry/plan on a commit.
-func commitStatus(t *testing.T, srv *giteatest.Server, repo giteatest.Repo, sha string) string {
-	t.Helper()
-	var statuses []struct {
-		Context string `json:"context"`
-		Status  string `json:"status"`
-	}
-	srv.Do(t, srv.Admin, http.MethodGet, "/repos/"+repo.FullName()+"/statuses/"+sha, nil, &statuses, http.StatusOK)
-	for _, s := range statuses {
-		if s.Context == review.StatusContext {
-			return s.Status
-		}
-	}
-	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ferrycd/ferry/api/v1alpha1"
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/kubetest"
 )
@@ -59,8 +60,8 @@ func TestControllerDeliversAProject(t *testing.T) {
 	if err := c.Create(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "carts in dev", func() bool { return stageImage(bare, "dev") == "carts:0.11.1" })
-	waitFor(t, 30*time.Second, "a healthy controller", func() bool {
+	e2e.WaitFor(t, 60*time.Second, "carts in dev", func() bool { return e2e.StageImage(bare, "dev") == "carts:0.11.1" })
+	e2e.WaitFor(t, 30*time.Second, "a healthy controller", func() bool {
 		resp, err := http.Get("http://" + probes + "/readyz")
 		if err != nil {
 			return false

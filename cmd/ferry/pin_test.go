@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/promserver"
 )
@@ -252,7 +253,7 @@ func TestPinWaitsForProduction(t *testing.T) {
 			t.Logf("ferry run log:\n%s", logs.String())
 		}
 	}()
-	waitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+	e2e.WaitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 
 	pin := func(args ...string) result {
 		base := []string{
@@ -276,8 +277,8 @@ func TestPinWaitsForProduction(t *testing.T) {
 			t.Errorf("the line %q is printed more than once:\n%s", line, r.stdout)
 		}
 	}
-	if stageImage(bare, "production") != "carts:0.11.2" {
-		t.Errorf("production runs %s after the release", stageImage(bare, "production"))
+	if e2e.StageImage(bare, "production") != "carts:0.11.2" {
+		t.Errorf("production runs %s after the release", e2e.StageImage(bare, "production"))
 	}
 
 	prodLatency.Store(900)
@@ -299,7 +300,7 @@ func TestPinWaitsForProduction(t *testing.T) {
 	if res.Commit != gittest.Git(t, bare, "rev-parse", "main") || o.Stage != "production" || o.In != "production" || o.Result != "rolledBack" || o.Verdict != "fail" || o.Record == "" || o.Score == nil || *o.Score != 0 {
 		t.Errorf("-o json of a rollback: %s", r.stdout)
 	}
-	waitFor(t, 30*time.Second, "carts 0.11.2 back in production", func() bool { return stageImage(bare, "production") == "carts:0.11.2" })
+	e2e.WaitFor(t, 30*time.Second, "carts 0.11.2 back in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
 
 	// The same rollback for people: the verdict table, exit 1 at once.
 	r = pin("image=carts:0.11.3")

@@ -2,14 +2,13 @@ package main_test
 
 import (
 	"bytes"
-	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/giteatest"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/review"
@@ -56,9 +55,9 @@ func TestRunPlansPullRequestsOnGitea(t *testing.T) {
 	}()
 
 	var body string
-	waitFor(t, 90*time.Second, "the plan of "+head, func() bool {
+	e2e.WaitFor(t, 90*time.Second, "the plan of "+head, func() bool {
 		body = onlyPlanComment(t, srv, repo, n)
-		return strings.Contains(body, head) && planStatus(t, srv, repo, head) == "success"
+		return strings.Contains(body, head) && srv.CommitStatus(t, repo, head, review.StatusContext) == "success"
 	})
 	for _, want := range []string{"**carts**: starts sequence delivery in dev", "**production/carts**: Deployment/sockshop-production/carts changed: image carts:0.11.1 → carts:0.11.2"} {
 		if !strings.Contains(body, want) {
@@ -67,9 +66,9 @@ func TestRunPlansPullRequestsOnGitea(t *testing.T) {
 	}
 
 	head = commit("services/carts/slo.yaml", "objectives: [\n", "a broken SLO")
-	waitFor(t, 90*time.Second, "the plan of "+head, func() bool {
+	e2e.WaitFor(t, 90*time.Second, "the plan of "+head, func() bool {
 		body = onlyPlanComment(t, srv, repo, n)
-		return strings.Contains(body, head) && planStatus(t, srv, repo, head) == "failure"
+		return strings.Contains(body, head) && srv.CommitStatus(t, repo, head, review.StatusContext) == "failure"
 	})
 	if !strings.Contains(body, "services/carts/slo.yaml:") {
 		t.Errorf("the plan of an invalid head does not name the file:\n%s", body)
@@ -80,34 +79,14 @@ func TestRunPlansPullRequestsOnGitea(t *testing.T) {
 // there is none yet; two are an error.
 func onlyPlanComment(t *testing.T, srv *giteatest.Server, repo giteatest.Repo, n int) string {
 	t.Helper()
-	var comments []struct {
-		Body string `json:"body"`
-	}
-	srv.Do(t, srv.Admin, http.MethodGet, "/repos/"+repo.FullName()+"/issues/"+strconv.Itoa(n)+"/comments", nil, &comments, http.StatusOK)
 	var plans []string
-	for _, c := range comments {
-		if strings.Contains(c.Body, review.Marker) {
-			plans = append(plans, c.Body)
+	for _, body := range srv.Comments(t, repo, n) {
+		if strings.HasPrefix(body, review.Marker) {
+			plans = append(plans, body)
 		}
 	}
 	if len(plans) > 1 {
 		t.Fatalf("%d plan comments on pull request %d, want one", len(plans), n)
 	}
 	return strings.Join(plans, "")
-}
-
-// planStatus returns the state of ferry/plan on a commit, "" when unset.
-func planStatus(t *testing.T, srv *giteatest.Server, repo giteatest.Repo, sha string) string {
-	t.Helper()
-	var statuses []struct {
-		Context string `json:"context"`
-		Status  string `json:"status"`
-	}
-	srv.Do(t, srv.Admin, http.MethodGet, "/repos/"+repo.FullName()+"/statuses/"+sha, nil, &statuses, http.StatusOK)
-	for _, s := range statuses {
-		if s.Context == review.StatusContext {
-			return s.Status
-		}
-	}
-	return ""
 }

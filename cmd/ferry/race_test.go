@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 )
 
@@ -55,7 +56,7 @@ func TestCIPushesRaceWithPromotions(t *testing.T) {
 			seen = append(seen, refTips(t, bare))
 		}
 	}
-	waitFor(t, 3*time.Minute, "every bump in production", func() bool {
+	e2e.WaitFor(t, 3*time.Minute, "every bump in production", func() bool {
 		out, err := gittest.TryGit(bare, "show", "stage/production:services/svc49/manifests.yaml")
 		return err == nil && strings.Contains(out, "svc49:2.0.99")
 	})

@@ -21,7 +21,6 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/forge"
-	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/plan"
 	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/reconciler/ingress"
@@ -141,8 +140,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	defer cleanup()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := processRegistry()
 	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: metrics.New(reg), Render: f.render, GateWait: f.gateWait}
 	if f.prom.URL != "" {
 		q, err := evaluator.NewPrometheus(f.prom)
@@ -171,12 +169,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 		}
 		opts.PullRequests, opts.ForgePoll = c, f.poll
 		if f.planPRs {
-			reviewer = review.New(review.Options{
-				Store: s, Forge: c, Log: log.WithName("review"),
-				Plan: func(ctx context.Context, base, head, statusTip gitstore.Hash) (review.Plan, error) {
-					return plan.Compute(ctx, s, base, head, statusTip, plan.Options{RenderLimits: f.render})
-				},
-			})
+			reviewer = review.New(review.Options{Store: s, Forge: c, Log: log.WithName("review"), Plan: plan.ForReview(s, plan.Options{RenderLimits: f.render})})
 			f.server.OnGitHook = reviewer.Trigger
 		}
 	}
@@ -186,10 +179,7 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	}
 	loop := reconciler.NewLoop(r, f.poll)
 	f.server.Gatherer = reg
-	f.server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
-	f.server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
-	f.server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
-	f.server.AlertToken = os.Getenv("FERRY_ALERT_TOKEN")
+	f.secretsFromEnv()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
@@ -213,6 +203,23 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// processRegistry is a registry with the Go runtime's and the process's
+// metrics.
+func processRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// secretsFromEnv takes the endpoints' secrets given in the environment;
+// the files of the flags win where both are set.
+func (f *runFlags) secretsFromEnv() {
+	f.server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
+	f.server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
+	f.server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
+	f.server.AlertToken = os.Getenv("FERRY_ALERT_TOKEN")
 }
 
 // notifier starts the notification webhooks, if any are configured.

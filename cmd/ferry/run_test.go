@@ -16,8 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
-
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/internal/promserver"
 )
@@ -32,14 +31,7 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 	defer func() { _ = prom.Close() }()
 	ctx, stopSamples := context.WithCancel(context.Background())
 	defer stopSamples()
-	go func() { // healthy workloads in every stage
-		for ctx.Err() == nil {
-			for _, stage := range []string{"dev", "staging", "production"} {
-				_ = prom.Add(promserver.Sample{Labels: labels.FromStrings("__name__", "carts_latency_ms", "stage", stage), Time: time.Now(), Value: 100})
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}()
+	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "testdata/fast.txtar")
@@ -64,7 +56,7 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 		}
 	}()
 	base := "http://" + addr
-	waitFor(t, 60*time.Second, "carts 0.11.1 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.1" })
+	e2e.WaitFor(t, 60*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 
 	// CI bumps carts; the push webhook wakes ferry at once.
 	gittest.CommitFiles(t, bare, "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")})
@@ -75,7 +67,7 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 	if code := post(t, base+"/hooks/git", body, map[string]string{"X-Hub-Signature-256": "sha256=" + sign("wrong", body)}); code != http.StatusUnauthorized {
 		t.Errorf("badly signed webhook: %d", code)
 	}
-	waitFor(t, 60*time.Second, "carts 0.11.2 in production", func() bool { return stageImage(bare, "production") == "carts:0.11.2" })
+	e2e.WaitFor(t, 60*time.Second, "carts 0.11.2 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
 
 	// Reports need the token, and are recorded in Git before the answer.
 	report := []byte(`{"kind":"deployed","stage":"production","service":"carts","commit":"` + gittest.Git(t, bare, "rev-parse", "stage/production") + `"}`)
@@ -118,30 +110,6 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("ferry run did not stop on SIGTERM")
-	}
-}
-
-func stageImage(bare, stage string) string {
-	out, err := gittest.TryGit(bare, "show", "stage/"+stage+":services/carts/manifests.yaml")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "image: "); ok {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
-}
-
-func waitFor(tb testing.TB, within time.Duration, what string, ok func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("no %s within %s", what, within)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

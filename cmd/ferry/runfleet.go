@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferrycd/ferry/fleet"
@@ -41,16 +39,11 @@ func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	ctx = logr.NewContext(ctx, log)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	server := f.server
-	server.ReportToken = os.Getenv("FERRY_REPORT_TOKEN")
-	server.WebhookSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
-	server.SignalSecret = os.Getenv("FERRY_SIGNAL_SECRET")
-	server.AlertToken = os.Getenv("FERRY_ALERT_TOKEN")
+	reg := processRegistry()
+	f.secretsFromEnv()
 	f.events.Log = log.WithName("events")
 	opts := fleet.Options{
-		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: server, Events: f.events,
+		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: f.server, Events: f.events,
 		Reconciler: reconciler.Options{Timeout: f.timeout, Render: f.render, GateWait: f.gateWait, Notifier: f.notifier(ctx, log)},
 	}
 	fl := fleet.New(ctx, opts)

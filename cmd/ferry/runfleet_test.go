@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 )
 
@@ -47,7 +48,7 @@ func TestRunConfig(t *testing.T) {
 			t.Logf("ferry run log:\n%s", logs.String())
 		}
 	}()
-	waitFor(t, 60*time.Second, "team/shop ready", func() bool {
+	e2e.WaitFor(t, 60*time.Second, "team/shop ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false // not listening yet
@@ -56,5 +57,5 @@ func TestRunConfig(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode == http.StatusOK && strings.Contains(string(b), "team/shop: ok")
 	})
-	waitFor(t, 60*time.Second, "carts in dev", func() bool { return stageImage(bare, "dev") == "carts:0.11.1" })
+	e2e.WaitFor(t, 60*time.Second, "carts in dev", func() bool { return e2e.StageImage(bare, "dev") == "carts:0.11.1" })
 }

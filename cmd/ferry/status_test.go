@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
 	"github.com/ferrycd/ferry/status"
 )
@@ -117,14 +118,14 @@ func TestStatusWatch(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	tables := func() int { return strings.Count(out.String(), "STAGE ") }
-	waitFor(t, 20*time.Second, "the first table", func() bool { return tables() == 1 })
+	e2e.WaitFor(t, 20*time.Second, "the first table", func() bool { return tables() == 1 })
 	time.Sleep(500 * time.Millisecond) // several fetches of the same status
 	if n := tables(); n != 1 {
 		t.Fatalf("%d tables printed while nothing changed:\n%s", n, out.String())
 	}
 	d.now = d.now.Add(15 * time.Second) // dev's settle time passes
 	d.pass(t)
-	waitFor(t, 20*time.Second, "the second table", func() bool { return tables() == 2 })
+	e2e.WaitFor(t, 20*time.Second, "the second table", func() bool { return tables() == 2 })
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}

@@ -195,3 +195,34 @@ func pullPath(r Repo, number int, sub string) string {
 	}
 	return p
 }
+
+// Comments returns the bodies of a pull request's comments, oldest first.
+func (s *Server) Comments(tb testing.TB, r Repo, number int) []string {
+	tb.Helper()
+	var comments []struct {
+		Body string `json:"body"`
+	}
+	s.Do(tb, s.Admin, http.MethodGet, fmt.Sprintf("/repos/%s/issues/%d/comments", r.FullName(), number), nil, &comments, http.StatusOK)
+	bodies := make([]string, len(comments))
+	for i, c := range comments {
+		bodies[i] = c.Body
+	}
+	return bodies
+}
+
+// CommitStatus returns the state of a commit's status named context
+// (success, failure, …), "" when there is none.
+func (s *Server) CommitStatus(tb testing.TB, r Repo, sha, context string) string {
+	tb.Helper()
+	var statuses []struct {
+		Context string `json:"context"`
+		Status  string `json:"status"`
+	}
+	s.Do(tb, s.Admin, http.MethodGet, "/repos/"+r.FullName()+"/statuses/"+sha, nil, &statuses, http.StatusOK)
+	for _, st := range statuses {
+		if st.Context == context {
+			return st.Status
+		}
+	}
+	return ""
+}
