@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need that Go does not bring: git (with
 # git-http-backend) for the interoperability suite, the real Prometheus
-# and Alertmanager for the end-to-end tests, and gcc to build the Gitea
+# and Alertmanager for the end-to-end tests, Chromium for the dashboard's
+# browser tests, and gcc to build the Gitea
 # server of the forge tests (hack/gitea.sh), and the kube-apiserver and etcd
 # of the Kubernetes tests (hack/kube.sh), and controller-gen, whose output a
 # test compares with the committed files (hack/controller-gen.sh): all
@@ -16,6 +17,7 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v unzip >/dev/null || need+=(unzip)
+command -v chromium >/dev/null || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
