@@ -94,7 +94,7 @@ type sshSignature struct {
 // parseSSH reads an armored SSH signature.
 func parseSSH(armored []byte) (*sshSignature, error) {
 	s := strings.TrimSpace(string(armored))
-	if !strings.HasPrefix(s, sshsigBegin) || !strings.HasSuffix(s, sshsigEnd) {
+	if len(s) < len(sshsigBegin)+len(sshsigEnd) || !strings.HasPrefix(s, sshsigBegin) || !strings.HasSuffix(s, sshsigEnd) {
 		return nil, errors.New("not an armored ssh signature")
 	}
 	s = strings.Join(strings.Fields(s[len(sshsigBegin):len(s)-len(sshsigEnd)]), "")
