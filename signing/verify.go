@@ -165,7 +165,9 @@ func (v *Verifier) verifySSH(payload, armored []byte, when time.Time) (Signer, e
 
 func (v *Verifier) verifyPGP(payload, armored []byte, when time.Time) (Signer, error) {
 	cfg := *pgpConfig
-	cfg.Time = func() time.Time { return when }
+	if !when.IsZero() {
+		cfg.Time = func() time.Time { return when }
+	}
 	e, err := openpgp.CheckArmoredDetachedSignature(v.pgp, bytes.NewReader(payload), bytes.NewReader(armored), &cfg)
 	if err == nil && e != nil {
 		return Signer{Format: FormatOpenPGP, Fingerprint: pgpFingerprint(e), Principal: pgpName(e)}, nil
