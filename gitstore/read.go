@@ -69,7 +69,7 @@ func (r Reader) RawCommit(h Hash) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", h, err)
 	}
-	defer rd.Close()
+	defer func() { _ = rd.Close() }()
 	b, err := io.ReadAll(rd)
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", h, err)
