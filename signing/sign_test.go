@@ -164,17 +164,28 @@ func pgpFingerprint(tb testing.TB, k gittest.SigningKey) string {
 // with git verify-commit and with Verify.
 func TestSignIsVerifiedByGit(t *testing.T) {
 	k := makeKeys(t)
-	v := k.verifier(t)
 	dir := gittest.InitBare(t)
 	base := gittest.CommitFiles(t, dir, "main", "unsigned", gittest.Files{"f": gittest.Text("x")})
 	signers := filepath.Join(t.TempDir(), "allowed_signers")
 	writeFile(t, signers, k.ssh.Public+"\n")
+	rsa := gittest.SSHSigningKeyOfType(t, "rsa@example.com", "rsa")
+	ecdsa := gittest.SSHSigningKeyOfType(t, "ecdsa@example.com", "ecdsa")
+	all := filepath.Join(t.TempDir(), "all_signers")
+	writeFile(t, all, k.ssh.Public+"\n"+rsa.Public+"\n"+ecdsa.Public+"\n")
+	pgpKeys := filepath.Join(t.TempDir(), "keys.asc")
+	writeFile(t, pgpKeys, k.pgp.Public)
+	v, err := signing.LoadVerifier(all, pgpKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name   string
 		key    gittest.SigningKey
 		config []string
 	}{
 		{"ssh", k.ssh, []string{"-c", "gpg.ssh.allowedSignersFile=" + signers}},
+		{"ssh rsa", rsa, gittest.VerifyConfig(t, rsa)},
+		{"ssh ecdsa", ecdsa, gittest.VerifyConfig(t, ecdsa)},
 		{"openpgp", k.pgp, k.pgp.Config},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -138,7 +138,7 @@ func (v *Verifier) Verify(commit []byte) (Signer, error) {
 	case bytes.Contains(sig, []byte(sshsigBegin)):
 		return v.verifySSH(payload, sig, when)
 	case bytes.Contains(sig, []byte("-----BEGIN PGP SIGNATURE-----")):
-		return v.verifyPGP(payload, sig, when)
+		return v.verifyPGP(payload, sig)
 	}
 	return Signer{}, &Rejection{Why: WhyBadSignature, Detail: "not an ssh nor an openpgp signature"}
 }
@@ -163,10 +163,13 @@ func (v *Verifier) verifySSH(payload, armored []byte, when time.Time) (Signer, e
 	return Signer{}, &Rejection{Why: WhyNotAllowed, Signer: &who}
 }
 
-func (v *Verifier) verifyPGP(payload, armored []byte, when time.Time) (Signer, error) {
+// verifyPGP checks an OpenPGP signature as gpg does: the key must be
+// valid when the signature was made.
+func (v *Verifier) verifyPGP(payload, armored []byte) (Signer, error) {
 	cfg := *pgpConfig
-	if !when.IsZero() {
-		cfg.Time = func() time.Time { return when }
+	if p, err := readPGPSignature(armored); err == nil {
+		made := p.CreationTime
+		cfg.Time = func() time.Time { return made }
 	}
 	e, err := openpgp.CheckArmoredDetachedSignature(v.pgp, bytes.NewReader(payload), bytes.NewReader(armored), &cfg)
 	if err == nil && e != nil {

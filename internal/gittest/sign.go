@@ -42,9 +42,16 @@ type SigningKey struct {
 // SSHSigningKey makes an ed25519 key with ssh-keygen for principal.
 func SSHSigningKey(tb testing.TB, principal string) SigningKey {
 	tb.Helper()
+	return SSHSigningKeyOfType(tb, principal, "ed25519")
+}
+
+// SSHSigningKeyOfType makes a key of a type ssh-keygen -t takes (ed25519,
+// ecdsa, rsa) for principal.
+func SSHSigningKeyOfType(tb testing.TB, principal, keyType string) SigningKey {
+	tb.Helper()
 	RequireTools(tb, "ssh-keygen")
-	key := filepath.Join(tb.TempDir(), "id_ed25519")
-	run(tb, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key)
+	key := filepath.Join(tb.TempDir(), "id_"+keyType)
+	run(tb, "ssh-keygen", "-q", "-t", keyType, "-N", "", "-C", principal, "-f", key)
 	pub, err := os.ReadFile(key + ".pub")
 	if err != nil {
 		tb.Fatal(err)
