@@ -41,6 +41,9 @@ type Options struct {
 	Server ingress.ServerOptions
 	// Events configure the CloudEvents sender of each project.
 	Events event.Options
+	// Signer signs the commits of the projects whose repository Secret has
+	// no signingKey; nil leaves them unsigned.
+	Signer gitstore.Signer
 	// Registerer receives the projects' metrics, labelled by project.
 	Registerer prometheus.Registerer
 	Log        logr.Logger
@@ -167,11 +170,15 @@ const msgLoopEnded = "project loop ended"
 func (f *Fleet) member(p *v1alpha1.Project) (*member, error) {
 	m := &member{key: Key(p), project: *p, done: make(chan struct{})}
 	spec := &p.Spec
-	var err error
+	repo := f.secret(p.Namespace, spec.Repository.SecretRef)
+	signer, err := repo.signer(f.opts.Signer)
+	if err != nil {
+		return nil, err
+	}
 	m.store, err = gitstore.Open(gitstore.Options{
 		URL: spec.Repository.URL, Dir: filepath.Join(f.opts.StateDir, p.Namespace, p.Name),
 		Branch: spec.Repository.Ref, StagePrefix: spec.StagePrefix,
-		Auth: f.secret(p.Namespace, spec.Repository.SecretRef).gitAuth(),
+		Auth: repo.gitAuth(), Signer: signer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
@@ -195,6 +202,9 @@ func (f *Fleet) build(m *member) error {
 	m.metrics = &tracked{Registerer: f.opts.Registerer}
 	ropts.Metrics = metrics.New(prometheus.WrapRegistererWith(prometheus.Labels{keyProject: m.key}, m.metrics))
 	var err error
+	if ropts.Verifier, err = f.secret(p.Namespace, spec.Repository.SecretRef).verifier(ropts.Verifier); err != nil {
+		return err
+	}
 	if spec.Prometheus != nil {
 		if ropts.Querier, err = evaluator.NewPrometheus(f.secret(p.Namespace, spec.Prometheus.SecretRef).prometheus(spec.Prometheus.URL)); err != nil {
 			return err

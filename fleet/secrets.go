@@ -11,6 +11,7 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/forge"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/signing"
 )
 
 // secret is the directory of one Secret's keys, "" without a Secret. Its
@@ -82,4 +83,24 @@ func (s secret) prometheus(url string) evaluator.PrometheusOptions {
 // forge reads a forge's token.
 func (s secret) forge(f *v1alpha1.Forge) forge.Options {
 	return forge.Options{Kind: string(f.Kind), API: f.API, Repo: f.Repo, TokenFile: filepath.Join(string(s), v1alpha1.SecretKeyToken)}
+}
+
+// signer reads the key a project's commits are signed with, else returns
+// def (the fleet's).
+func (s secret) signer(def gitstore.Signer) (gitstore.Signer, error) {
+	p := s.file(v1alpha1.SecretKeySigningKey)
+	if p == "" {
+		return def, nil
+	}
+	return signing.Load(p)
+}
+
+// verifier reads the signers a project allows for its verify stages,
+// else returns def (the fleet's).
+func (s secret) verifier(def *signing.Verifier) (*signing.Verifier, error) {
+	signers, keys := s.file(v1alpha1.SecretKeyAllowedSigners), s.file(v1alpha1.SecretKeyAllowedPGPKeys)
+	if signers == "" && keys == "" {
+		return def, nil
+	}
+	return signing.LoadVerifier(signers, keys)
 }

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -164,12 +165,35 @@ func (b *Batch) CreateCommit(tree Hash, parents []Hash, req CommitRequest) (Hash
 		TreeHash:     tree,
 		ParentHashes: parents,
 	}
+	if err := b.sign(c); err != nil {
+		return ZeroHash, err
+	}
 	obj := &plumbing.MemoryObject{}
 	if err := c.Encode(obj); err != nil {
 		return ZeroHash, fmt.Errorf("encode commit: %w", err)
 	}
 	h, _ := b.ov.SetEncodedObject(obj)
 	return h, nil
+}
+
+// sign sets c's signature when the store has a signer.
+func (b *Batch) sign(c *object.Commit) error {
+	signer := b.store.opts.Signer
+	if signer == nil {
+		return nil
+	}
+	obj := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(obj); err != nil {
+		return fmt.Errorf("encode commit: %w", err)
+	}
+	rd, _ := obj.Reader() // a memory object reads without error
+	payload, _ := io.ReadAll(rd)
+	sig, err := signer.Sign(payload)
+	if err != nil {
+		return fmt.Errorf("sign commit: %w", err)
+	}
+	c.PGPSignature = string(sig)
+	return nil
 }
 
 func (b *Batch) signature(sig object.Signature) object.Signature {

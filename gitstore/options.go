@@ -54,6 +54,17 @@ type Options struct {
 	// UpdateAttempts bounds the fetch-and-push rounds of [Store.Update].
 	// Default 8.
 	UpdateAttempts int
+	// Signer, when set, signs every commit the store writes: stage
+	// branches, ferry's branches, notes, merges. Its signature goes in the
+	// commit's gpgsig header, where `git verify-commit` reads it.
+	Signer Signer
+}
+
+// Signer signs commits.
+type Signer interface {
+	// Sign returns the armored signature of payload, a commit encoded
+	// without its signature. Its errors never contain the key.
+	Sign(payload []byte) ([]byte, error)
 }
 
 // Validate fills defaults and reports every problem at once.

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -55,6 +56,25 @@ func (r Reader) Commit(h Hash) (*Commit, error) {
 		Author: c.Author, Committer: c.Committer,
 		Message: c.Message, Trailers: ParseTrailers(c.Message),
 	}, nil
+}
+
+// RawCommit returns the commit h as Git stores it, without the object
+// header: what `git cat-file commit` prints, and what its signature signs.
+func (r Reader) RawCommit(h Hash) ([]byte, error) {
+	o, err := r.src.EncodedObject(plumbing.CommitObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, notFound(err))
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	defer func() { _ = rd.Close() }()
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	return b, nil
 }
 
 func (r Reader) tree(commit Hash) (plumbing.Hash, error) {

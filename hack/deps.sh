@@ -3,6 +3,9 @@
 # git-http-backend) for the interoperability suite, the real Prometheus
 # and Alertmanager for the end-to-end tests, Chromium for the dashboard's
 # browser tests, and gcc to build the Gitea
+# git-http-backend) for the interoperability suite, gpg and ssh-keygen for
+# the signed-commit tests, the real Prometheus
+# and Alertmanager for the end-to-end tests, and gcc to build the Gitea
 # server of the forge tests (hack/gitea.sh), and the kube-apiserver and etcd
 # of the Kubernetes tests (hack/kube.sh), and controller-gen, whose output a
 # test compares with the committed files (hack/controller-gen.sh): all
@@ -18,6 +21,8 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v unzip >/dev/null || need+=(unzip)
 command -v chromium >/dev/null || need+=(chromium)
+command -v gpg >/dev/null || need+=(gnupg)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq

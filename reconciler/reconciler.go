@@ -15,6 +15,7 @@ import (
 	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
+	"github.com/ferrycd/ferry/signing"
 	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/stages/renderer"
 	"github.com/ferrycd/ferry/status"
@@ -65,6 +66,7 @@ type Options struct {
 	// GateWait is how long a pass waits for the quality gates it asks for,
 	// all together; a gate not ready then is asked again. Default 2s.
 	GateWait time.Duration
+	Verifier *signing.Verifier // checks candidates' signatures for ferry.yaml's verify stages; nil allows no signer
 }
 
 // Validate fills defaults.

@@ -66,13 +66,13 @@ func (p *pass) endTask(slot *status.Slot, run *status.Run, proj *stages.Project,
 	}
 	run.Results[task] = out.result
 	p.record(slot, run, "%s: %s %s", task, out.result, out.msg)
+	if event, msg := notify.ForTask(task, out.result, out.msg); event != "" {
+		p.notify(slot, run, event, msg, nil)
+	}
 	switch out.result {
-	case status.ResultSuperseded, status.ResultExpired:
+	case status.ResultSuperseded, status.ResultExpired, status.ResultUnsigned:
 		p.finish(slot, run, proj, out.result, out.msg)
 	case stages.ResultFail:
-		if task == stages.TaskEvaluation {
-			p.notify(slot, run, notify.EventGateFailed, "the quality gate failed: "+out.msg, nil)
-		}
 		p.finish(slot, run, proj, stages.ResultFail, fmt.Sprintf("%s failed: %s", task, out.msg))
 	default:
 		run.Task++
@@ -140,7 +140,9 @@ func (p *pass) holdAuthor(file string) string {
 
 // step runs one task of a run.
 func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
-	if d := task.Delay(); d > 0 && p.in.now.Before(run.TaskStarted.Add(d)) {
+	if msg := p.opts.Verifier.Admit(p.store, slot.Stage, run, proj, p.in.main); msg != "" {
+		return done(status.ResultUnsigned, msg), nil
+	} else if d := task.Delay(); d > 0 && p.in.now.Before(run.TaskStarted.Add(d)) {
 		return p.wait(run, status.WaitDelay, run.TaskStarted.Add(d)), nil
 	}
 	switch task.Name {

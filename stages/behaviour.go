@@ -21,6 +21,11 @@ func (l *fileLoader) checkBehaviour(p *Project) {
 			}
 		}
 	}
+	for i, stage := range p.Config.Verify.Stages {
+		if p.Shipyard.Stage(stage) == nil {
+			l.warnAt(ConfigFile, fmt.Sprintf("verify.stages[%d]", i), "no stage %q in shipyard.yaml (stages: %s); the signature check never applies", stage, strings.Join(p.Shipyard.StageNames(), ", "))
+		}
+	}
 	l.checkTests(p)
 	l.checkReachable(p)
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,29 @@ type Config struct {
 	// Subscriptions name who is told, with a CloudEvent in Keptn's format,
 	// when a run reaches a task ferry does not run itself.
 	Subscriptions []Subscription `yaml:"subscriptions" json:"subscriptions,omitempty"`
+	// Verify names the stages only signed candidates enter.
+	Verify VerifyConfig `yaml:"verify" json:"verify,omitzero"`
+}
+
+// VerifyConfig names the stages a candidate enters only when its commit is
+// signed by an allowed signer (docs/signing.md). The signers are given to
+// ferry from outside the repository.
+type VerifyConfig struct {
+	// Stages are the stage names.
+	Stages []string `yaml:"stages" json:"stages,omitempty"`
+}
+
+// VerifiesStage reports whether a candidate must be signed to enter stage
+// by either of the configurations: the candidate's own and main's tip's
+// (nil is skipped), so that a commit that drops the requirement is itself
+// still checked.
+func VerifiesStage(stage string, configs ...*Config) bool {
+	for _, c := range configs {
+		if c != nil && slices.Contains(c.Verify.Stages, stage) {
+			return true
+		}
+	}
+	return false
 }
 
 // ServiceConfig holds the settings of one service.

@@ -25,6 +25,9 @@ const (
 	// than the stage's approval timeout.
 	ReasonApprovalExpired Reason = "ApprovalExpired"
 	ReasonRemediating     Reason = "Remediating"
+	// ReasonUnsignedCandidate: the last run's candidate was not signed by
+	// an allowed signer, and the stage requires one (ferry.yaml verify).
+	ReasonUnsignedCandidate Reason = "UnsignedCandidate"
 )
 
 // Stall is an error only a new commit, or new credentials, can fix.

@@ -122,6 +122,9 @@ type LastRun struct {
 	Approver  string    `json:"approver,omitempty"`
 	// RolledBack says what the run's rollback restored.
 	RolledBack string `json:"rolledBack,omitempty"`
+	// Signer is who signed the candidate, in a stage that requires a
+	// signature (see [Run.Signer]).
+	Signer string `json:"signer,omitempty"`
 }
 
 // GateSummary is a quality gate verdict.
@@ -301,6 +304,7 @@ func summarizeService(b *Branch, in Input, stage, svc string) ServiceSummary {
 		ss.Last = &LastRun{
 			Run: r.ID, Candidate: r.Candidate, Pin: r.Pin, Sequence: r.Sequence, Result: r.Result,
 			Score: r.Score, Message: r.Message, Ended: r.Ended, Approver: r.Approver, RolledBack: r.RolledBack,
+			Signer: r.Signer,
 		}
 	}
 	if g := slot.Gate; g != nil {
@@ -360,6 +364,8 @@ func serviceConditions(ss ServiceSummary) []Condition {
 		}
 	case ss.Last != nil && ss.Last.Result == "fail":
 		return []Condition{{Type: meta.ReadyCondition, Status: "False", Reason: ReasonRunFailed, Message: fmt.Sprintf("run %s failed: %s", ss.Last.Run, ss.Last.Message)}}
+	case ss.Last != nil && ss.Last.Result == ResultUnsigned:
+		return []Condition{{Type: meta.ReadyCondition, Status: "False", Reason: ReasonUnsignedCandidate, Message: fmt.Sprintf("run %s stopped: %s", ss.Last.Run, ss.Last.Message)}}
 	case ss.Last != nil && ss.Last.Result == ResultExpired:
 		return []Condition{{Type: meta.ReadyCondition, Status: "False", Reason: ReasonApprovalExpired, Message: fmt.Sprintf("run %s expired: %s", ss.Last.Run, ss.Last.Message)}}
 	}

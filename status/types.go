@@ -56,12 +56,17 @@ const (
 	// ResultExpired ends a run whose manual approval did not come within
 	// the stage's approval timeout: nothing was deployed.
 	ResultExpired = "expired"
+	// ResultUnsigned ends a run, before its first task, whose candidate
+	// is not signed by an allowed signer while its stage requires one
+	// (ferry.yaml verify): nothing was deployed.
+	ResultUnsigned = "unsigned"
 )
 
 // EndPhase is the phase of a run that ended with result: failed when it
-// failed or its approval expired (it delivered nothing), else succeeded.
+// failed, its approval expired or its candidate was not signed (it
+// delivered nothing), else succeeded.
 func EndPhase(result string) Phase {
-	if result == "fail" || result == ResultExpired {
+	if result == "fail" || result == ResultExpired || result == ResultUnsigned {
 		return PhaseFailed
 	}
 	return PhaseSucceeded
@@ -205,6 +210,10 @@ type Run struct {
 	// RolledBack is set on a run whose rollback task restored an earlier
 	// release.
 	RolledBack string `yaml:"rolledBack,omitempty"`
+	// Signer is who signed the candidate, in a stage that requires a
+	// signature: the allowed signer, or the key of a signature that did
+	// not count (empty when there was none).
+	Signer string `yaml:"signer,omitempty"`
 	// Depth counts the sequences that triggered each other up to this run
 	// (0 for a candidate's first run).
 	Depth int `yaml:"depth,omitempty"`

@@ -41,6 +41,17 @@ const (
 	SecretKeyCACert = "ca.crt"
 	// SecretKeyToken is the forge's access token.
 	SecretKeyToken = "token"
+	// SecretKeySigningKey, in the repository's Secret, is the private key
+	// ferry signs its commits with: an OpenSSH key or an armored OpenPGP
+	// key, without a passphrase (docs/signing.md).
+	SecretKeySigningKey = "signingKey"
+	// SecretKeyAllowedSigners, in the repository's Secret, is an allowed
+	// signers file (Git's gpg.ssh.allowedSignersFile format) of the SSH
+	// keys that may sign candidates for ferry.yaml's verify stages.
+	SecretKeyAllowedSigners = "allowedSigners"
+	// SecretKeyAllowedPGPKeys, in the repository's Secret, holds the
+	// armored OpenPGP public keys that may sign candidates.
+	SecretKeyAllowedPGPKeys = "allowedPGPKeys"
 )
 
 // ForgeKind names a forge's API.

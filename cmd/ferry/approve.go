@@ -27,6 +27,7 @@ type decision struct {
 
 func (d *decision) bind(cmd *cobra.Command, forgeUsage string) {
 	d.repo.bindReport(cmd.Flags())
+	d.repo.bindSigning(cmd.Flags())
 	bindForge(cmd.Flags(), &d.forge, forgeUsage)
 }
 

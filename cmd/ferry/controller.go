@@ -22,6 +22,7 @@ type controllerFlags struct {
 	kubeconfig string
 	opts       controller.Options
 	stateDir   string
+	signing    signingFlags
 	timeout    time.Duration
 	gateWait   time.Duration
 	render     renderer.Options
@@ -79,6 +80,8 @@ The Helm chart in charts/ferry installs it (see docs/kubernetes.md).`,
 	fs.StringVar(&f.server.WebhookSecretFile, "webhook-secret-file", "", "file holding the push and pull request webhook secret")
 	fs.StringVar(&f.server.SignalSecretFile, "signal-secret-file", "", "file holding the secret of the Flux and Argo CD signal endpoints")
 	fs.StringVar(&f.server.AlertTokenFile, "alert-token-file", "", "file holding the bearer token of the Alertmanager endpoint")
+	fs.StringVar(&f.signing.keyFile, "signing-key-file", "", signingKeyHelp+"; a project's repository Secret may hold its own under signingKey")
+	f.signing.bindVerify(fs)
 	fs.CountVarP(&f.verbose, "verbose", "v", "log more (repeat for more)")
 	fs.StringVar(&f.logFormat, "log-format", logText, "log format: text or json")
 	return cmd
@@ -107,6 +110,12 @@ func (f *controllerFlags) run(ctx context.Context, cmd *cobra.Command) error {
 	f.opts.Fleet = fleet.Options{
 		StateDir: f.stateDir, Server: f.server,
 		Reconciler: reconciler.Options{Timeout: f.timeout, GateWait: f.gateWait, Render: f.render},
+	}
+	if f.opts.Fleet.Signer, err = f.signing.signer(); err != nil {
+		return err
+	}
+	if f.opts.Fleet.Reconciler.Verifier, err = f.signing.verifier(); err != nil {
+		return err
 	}
 	if err := controller.Run(ctx, f.opts); err != nil && !errors.Is(err, context.Canceled) {
 		return &exitError{code: exitFailed, err: err}

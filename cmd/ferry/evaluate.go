@@ -103,6 +103,7 @@ Exit status: 0 pass (and warning, unless --fail-on-warning), 1 fail,
 	fs.StringVarP(&f.output, "output", "o", outputHuman, "output format: human, json or yaml")
 	fs.BoolVar(&f.failOnWarning, "fail-on-warning", false, "exit 1 on a warning verdict")
 	f.repo.bind(fs)
+	f.repo.bindSigning(fs)
 	return cmd
 }
 

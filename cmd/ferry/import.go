@@ -85,7 +85,10 @@ Exit status: 0 imported, 1 failed, 2 usage error.`,
 				return usageError("give one of --out and --branch")
 			}
 			ctx := cmd.Context()
-			src := repo.storeOptions()
+			src, err := repo.storeOptions()
+			if err != nil {
+				return err
+			}
 			src.URL, src.Dir = from, ""
 			u, err := importer.Read(ctx, importer.ReadOptions{Store: src, Branch: fromRef})
 			if err != nil {
@@ -111,7 +114,11 @@ Exit status: 0 imported, 1 failed, 2 usage error.`,
 				if err := repo.defaultURL(ctx); err != nil {
 					return err
 				}
-				h, err := importer.CommitBranch(ctx, importer.BranchOptions{Store: repo.storeOptions(), Branch: branch, Message: res.Report.CommitMessage()}, res.Files)
+				so, err := repo.storeOptions()
+				if err != nil {
+					return err
+				}
+				h, err := importer.CommitBranch(ctx, importer.BranchOptions{Store: so, Branch: branch, Message: res.Report.CommitMessage()}, res.Files)
 				if err != nil {
 					return &exitError{code: exitFailed, err: err}
 				}
@@ -132,6 +139,7 @@ Exit status: 0 imported, 1 failed, 2 usage error.`,
 	f.StringVar(&opts.Project, "project", "", "the project's name in ferry.yaml (default: the upstream's metadata.yaml projectName, else the shipyard's name)")
 	f.StringVar(&opts.SLIProvider, "sli-provider", "", "import the <provider>/sli.yaml files of this SLI provider (default: prometheus when there are any, else the one found)")
 	repo.bindWith(f, "with --branch, the repository to write to (URL or path); default $FERRY_REPO, else the origin remote of the clone in the current directory")
+	repo.bindSigning(f)
 	return cmd
 }
 

@@ -77,7 +77,10 @@ func isRelativePath(u string) bool {
 // waits up to mirrorLockWait; then a cached mirror is given up for a
 // temporary one, and an explicit --state-dir is an error.
 func (r *repoFlags) openMirror(ctx context.Context) (*gitstore.Store, func(), error) {
-	opts := r.storeOptions()
+	opts, err := r.storeOptions()
+	if err != nil {
+		return nil, nil, err
+	}
 	explicit := opts.Dir != ""
 	if !explicit {
 		dir, err := mirrorDir(opts)

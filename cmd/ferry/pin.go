@@ -112,6 +112,7 @@ failed, was rolled back or superseded, or a timeout; 2 usage error.`,
 	fs.DurationVar(&f.poll, "poll-interval", defaultPinPoll, "how often --wait reads ferry/status")
 	f.out = bindOutput(cmd, outputHuman, outputJSON)
 	f.repo.bindReport(fs)
+	f.repo.bindSigning(fs)
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/signing"
 	"github.com/ferrycd/ferry/stages"
 )
 
@@ -16,6 +17,8 @@ import (
 type repoFlags struct {
 	opts gitstore.Options
 	ref  string
+	// signingKeyFile signs the commits the command writes (bindSigning).
+	signingKeyFile string
 }
 
 // repoHelp is the help of --repo for the commands that read only from a
@@ -44,6 +47,15 @@ func (r *repoFlags) bindWith(fs *pflag.FlagSet, repoUsage string) {
 	fs.StringVar(&r.opts.Auth.CAFile, "git-ca-file", "", "PEM bundle of extra certificate authorities for HTTPS")
 	fs.StringVar(&r.opts.Auth.SSHKeyFile, "git-ssh-key", "", "SSH private key file")
 	fs.StringVar(&r.opts.Auth.KnownHostsFile, "git-known-hosts", "", "known_hosts file for SSH (required with --git-ssh-key)")
+}
+
+// signingKeyHelp is the help of --signing-key-file.
+const signingKeyHelp = "sign every commit ferry writes with this key: an OpenSSH private key (Git's SSH signatures) or an armored OpenPGP private key, without a passphrase (docs/signing.md)"
+
+// bindSigning binds --signing-key-file, for the commands that write
+// commits.
+func (r *repoFlags) bindSigning(fs *pflag.FlagSet) {
+	fs.StringVar(&r.signingKeyFile, "signing-key-file", "", signingKeyHelp)
 }
 
 // read fetches the repository into the cached mirror and returns the files
@@ -91,20 +103,30 @@ func fetchStore(ctx context.Context, s *gitstore.Store, cleanup func()) (*gitsto
 }
 
 // storeOptions returns the options of gitstore.Open, the token taken from
-// FERRY_GIT_TOKEN unless a file is given.
-func (r *repoFlags) storeOptions() gitstore.Options {
+// FERRY_GIT_TOKEN unless a file is given, and the signing key read.
+func (r *repoFlags) storeOptions() (gitstore.Options, error) {
 	opts := r.opts
 	opts.Branch = r.ref
 	if os.Getenv("FERRY_GIT_TOKEN") != "" && opts.Auth.PasswordFile == "" {
 		opts.Auth.PasswordEnv = "FERRY_GIT_TOKEN"
 	}
-	return opts
+	if r.signingKeyFile != "" {
+		key, err := signing.Load(r.signingKeyFile)
+		if err != nil {
+			return opts, usageError("--signing-key-file: %v", err)
+		}
+		opts.Signer = key
+	}
+	return opts, nil
 }
 
 // openStore opens the mirror, in a temporary directory unless --state-dir
 // is set; cleanup removes it.
 func (r *repoFlags) openStore() (*gitstore.Store, func(), error) {
-	opts := r.storeOptions()
+	opts, err := r.storeOptions()
+	if err != nil {
+		return nil, nil, err
+	}
 	cleanup := func() {}
 	if opts.Dir == "" {
 		dir, err := os.MkdirTemp("", "ferry-")

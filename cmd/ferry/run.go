@@ -36,6 +36,7 @@ type runFlags struct {
 	events       event.Options
 	slackURLFile string
 	repo         repoFlags
+	signing      signingFlags
 	prom         evaluator.PrometheusOptions
 	listen       string
 	poll         time.Duration
@@ -98,6 +99,8 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	}
 	fs := cmd.Flags()
 	f.repo.bind(fs)
+	f.repo.bindSigning(fs)
+	f.signing.bindVerify(fs)
 	fs.StringVar(&f.config, "config", "", "deliver the Project objects of this file (YAML, as kubectl applies them) instead of --repo")
 	fs.StringVar(&f.secretsDir, "secrets-dir", "", "with --config: the Secrets the projects name, as files <dir>/<namespace>/<secret>/<key>")
 	fs.StringVar(&f.prom.URL, "prometheus-url", "", "Prometheus HTTP API for quality gates")
@@ -142,6 +145,9 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	defer cleanup()
 	reg := processRegistry()
 	opts := reconciler.Options{Store: s, Timeout: f.timeout, Log: log, Metrics: metrics.New(reg), Render: f.render, GateWait: f.gateWait}
+	if opts.Verifier, err = f.signing.verifier(); err != nil {
+		return err
+	}
 	if f.prom.URL != "" {
 		q, err := evaluator.NewPrometheus(f.prom)
 		if err != nil {

@@ -46,6 +46,14 @@ func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
 		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: f.server, Events: f.events,
 		Reconciler: reconciler.Options{Timeout: f.timeout, Render: f.render, GateWait: f.gateWait, Notifier: f.notifier(ctx, log)},
 	}
+	sf := f.signing
+	sf.keyFile = f.repo.signingKeyFile
+	if opts.Signer, err = sf.signer(); err != nil {
+		return err
+	}
+	if opts.Reconciler.Verifier, err = sf.verifier(); err != nil {
+		return err
+	}
 	fl := fleet.New(ctx, opts)
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

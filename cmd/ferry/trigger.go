@@ -49,6 +49,7 @@ failed push, 2 usage error.`,
 	cmd.Flags().StringVar(&sequence, "sequence", "", "the sequence to start (required)")
 	cmd.Flags().StringVarP(&message, "message", "m", "", "the commit message (default \"Trigger SEQUENCE for SERVICE\")")
 	repo.bindReport(cmd.Flags())
+	repo.bindSigning(cmd.Flags())
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package gittest
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/tools/txtar"
@@ -19,6 +20,13 @@ func Text(s string) *string { return &s }
 // git command line (clone, write, add, commit, push), as a person or CI
 // would, and returns the new commit's hash. msg may carry trailers.
 func CommitFiles(tb testing.TB, dir, branch, msg string, files Files) string {
+	tb.Helper()
+	return commitFiles(tb, dir, branch, msg, files, nil)
+}
+
+// commitFiles is [CommitFiles]; a non-nil signing is the git
+// configuration (-c name=value pairs) of a signed commit.
+func commitFiles(tb testing.TB, dir, branch, msg string, files Files, signing []string) string {
 	tb.Helper()
 	work := filepath.Join(tb.TempDir(), "work")
 	Git(tb, "", "clone", "--quiet", dir, work)
@@ -42,7 +50,11 @@ func CommitFiles(tb testing.TB, dir, branch, msg string, files Files) string {
 		}
 	}
 	Git(tb, work, "add", "-A")
-	Git(tb, work, "commit", "--quiet", "--allow-empty", "-m", msg)
+	args := []string{"commit", "--quiet", "--allow-empty", "-m", msg}
+	if signing != nil {
+		args = append(slices.Concat(signing, args), "-S")
+	}
+	Git(tb, work, args...)
 	Git(tb, work, "push", "--quiet", "origin", "HEAD:refs/heads/"+branch)
 	return Git(tb, work, "rev-parse", "HEAD")
 }

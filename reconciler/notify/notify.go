@@ -14,6 +14,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/stages"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -27,7 +28,23 @@ const (
 	EventGateFailed       Event = "gate-failed"
 	EventRolledBack       Event = "rolled-back"
 	EventProblemEscalated Event = "problem-escalated"
+	// EventUnsignedCandidate: a run stopped because its candidate is not
+	// signed by an allowed signer (ferry.yaml verify).
+	EventUnsignedCandidate Event = "unsigned-candidate"
 )
+
+// ForTask returns the notification a task's result calls for and its
+// message, or "" when it calls for none: a failed quality gate, a
+// candidate not signed for its stage.
+func ForTask(task, result, msg string) (Event, string) {
+	switch {
+	case task == stages.TaskEvaluation && result == stages.ResultFail:
+		return EventGateFailed, "the quality gate failed: " + msg
+	case result == status.ResultUnsigned:
+		return EventUnsignedCandidate, msg
+	}
+	return "", ""
+}
 
 // Notification is what ferry tells people: the event, where, and links.
 type Notification struct {
