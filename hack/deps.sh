@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need that Go does not bring: git (with
-# git-http-backend) for the interoperability suite, the real Prometheus
-# and Alertmanager for the end-to-end tests, Chromium for the dashboard's
-# browser tests, and gcc to build the Gitea
 # git-http-backend) for the interoperability suite, gpg and ssh-keygen for
-# the signed-commit tests, the real Prometheus
-# and Alertmanager for the end-to-end tests, and gcc to build the Gitea
+# the signed-commit tests, the real Prometheus and Alertmanager for the
+# end-to-end tests, Chromium for the dashboard's browser tests, and gcc to
+# build the Gitea
 # server of the forge tests (hack/gitea.sh), and the kube-apiserver and etcd
 # of the Kubernetes tests (hack/kube.sh), and controller-gen, whose output a
 # test compares with the committed files (hack/controller-gen.sh): all
