@@ -64,7 +64,7 @@ func stageCharts(stage string, recs []*evaluator.Record, problems []status.Probl
 	for _, p := range problems {
 		b := band{From: unix(p.Opened), To: unix(p.Ended), Label: p.ProblemType + " (" + string(p.Status) + ")"}
 		if p.Ended.IsZero() {
-			b.To = x[len(x)-1]
+			b.To = max(b.From, x[len(x)-1])
 		}
 		bands = append(bands, b)
 	}

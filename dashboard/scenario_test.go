@@ -94,7 +94,10 @@ func newFixture(tb testing.TB, repo string) *fixture {
 		Refresh:  100 * time.Millisecond, Fetch: true, Log: logr.Discard(),
 	})
 	srv := httptest.NewServer(d)
-	tb.Cleanup(srv.Close)
+	tb.Cleanup(func() {
+		srv.CloseClientConnections() // event streams end with their clients
+		srv.Close()
+	})
 	return &fixture{repo: repo, store: s, srv: srv}
 }
 
@@ -144,11 +147,3 @@ func proposeProduction(tb testing.TB, repo, pin string) string {
 }
 
 func (f *fixture) url(path string) string { return f.srv.URL + path }
-
-func must[T any](tb testing.TB, v T, err error) T {
-	tb.Helper()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v
-}

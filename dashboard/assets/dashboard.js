@@ -29,7 +29,9 @@
       var target = root.querySelector('[data-chart="' + c.id + '"]');
       if (!target) return;
       target.textContent = "";
-      var xs = c.x, pad = xs.length === 1 ? 60 : 0;
+      var xs = c.x, lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
+      (c.bands || []).forEach(function (b) { lo = Math.min(lo, b.from); hi = Math.max(hi, b.to); });
+      if (hi - lo < 60) { lo -= 30; hi += 30; }
       var series = [{}], data = [xs];
       c.series.forEach(function (s) {
         var limit = s.kind === "pass" || s.kind === "warning";
@@ -44,7 +46,7 @@
       var width = Math.max(280, Math.min(target.clientWidth || 640, 900));
       var u = new window.uPlot({
         width: width, height: 220, series: series,
-        scales: { x: { time: true, range: function (u, min, max) { return [min - pad, max + pad]; } } },
+        scales: { x: { time: true, auto: false, range: [lo, hi] } },
         plugins: [bandsPlugin(c.bands || [])]
       }, data, target);
       target.dataset.points = String(u.data[0].length);

@@ -138,7 +138,7 @@ func Screenshot(ctx context.Context, url, file string) error {
 	if err != nil {
 		return fmt.Errorf("screenshot %s: %w", url, err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return fmt.Errorf("screenshot %s: %w", url, err)
 	}
