@@ -3,7 +3,6 @@ package dashboard_test
 import (
 	"bytes"
 	"context"
-
 	"net/http/httptest"
 	"os"
 	"os/exec"
