@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/ferrycd/ferry/gitstore"
 )
 
 // heartbeat is how often an idle event stream sends a comment, so that
@@ -105,7 +107,9 @@ func (w *watcher) scan(ctx context.Context) []Change {
 	defer w.scanMu.Unlock()
 	var out []Change
 	seen := map[string]bool{}
+	stores := map[*gitstore.Store]bool{}
 	for _, p := range w.s.projects() {
+		stores[p.Store] = true
 		w.s.refresh(ctx, p)
 		snap, err := p.Store.Snapshot()
 		if err != nil {
@@ -134,6 +138,7 @@ func (w *watcher) scan(ctx context.Context) []Change {
 			delete(w.refs, k)
 		}
 	}
+	w.s.forget(stores)
 	return out
 }
 

@@ -146,3 +146,15 @@ func (s *Server) refresh(ctx context.Context, p Project) {
 		s.opts.Log.Error(err, "fetch failed", "project", p.Key(), "url", p.Store.URL())
 	}
 }
+
+// forget drops the fetch times of the stores not in keep: those of
+// projects no longer shown.
+func (s *Server) forget(keep map[*gitstore.Store]bool) {
+	s.fetchMu.Lock()
+	defer s.fetchMu.Unlock()
+	for st := range s.fetched {
+		if !keep[st] {
+			delete(s.fetched, st)
+		}
+	}
+}

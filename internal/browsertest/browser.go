@@ -126,8 +126,17 @@ func (r *Requests) URLs() []string {
 }
 
 // Screenshot loads url in the browser of ctx, waits for its <main> and
-// writes a PNG of the whole page to file.
+// writes a PNG of the whole page to file. When ctx holds no browser (it
+// does not come from Start or Open), one is started for the screenshot.
 func Screenshot(ctx context.Context, url, file string) error {
+	if chromedp.FromContext(ctx) == nil {
+		bctx, stop, err := Open(ctx)
+		if err != nil {
+			return fmt.Errorf("screenshot %s: %w", url, err)
+		}
+		defer stop()
+		ctx = bctx
+	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := chromedp.Do(ctx,
