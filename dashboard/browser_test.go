@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func TestBrowserBoardTimelineAndCharts(t *testing.T) {
 			t.Fatalf("chart %s not drawn: %v", tc.id, err)
 		}
 		points := run(t, ctx, chromedp.Evaluate[string](`document.querySelector('`+sel+`').dataset.points`))
-		if want := ledgerCount(t, f.repo, tc.stage, "carts"); points != itoa(want) {
+		if want := ledgerCount(t, f.repo, tc.stage, "carts"); points != strconv.Itoa(want) {
 			t.Errorf("chart %s draws %s points, want one per recorded evaluation (%d)", tc.id, points, want)
 		}
 		if !run(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-chart="`+tc.id+`"] canvas')`)) {
@@ -160,15 +161,6 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	if off := offOrigin(reqs, f.srv.URL); len(off) > 0 {
 		t.Errorf("requests left the server's origin: %q", off)
 	}
-}
-
-func itoa(n int) string {
-	var b []byte
-	for n >= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(append([]byte{byte('0' + n)}, b...))
 }
 
 // run runs a browser action and returns its value; an error ends the test.

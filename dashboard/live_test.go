@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,43 @@ func TestEventsWhenRefsMove(t *testing.T) {
 	}
 	cancel()
 	for range mine { // the stream ends with its request
+	}
+}
+
+// TestReadsWhileTheLoopWrites reads the dashboard while the same store
+// fetches and pushes, as a reconciler sharing it does (run it with -race).
+func TestReadsWhileTheLoopWrites(t *testing.T) {
+	f := newFixtureFetching(t, storyRepo(t), false)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { done <- err }()
+		for pr := 1; pr <= 5; pr++ {
+			if _, err = proposal(f.store, "image=docker.io/keptnexamples/carts:0.11."+strconv.Itoa(pr+2), pr); err != nil {
+				return
+			}
+		}
+	}()
+	paths := []string{
+		"/api/v1/projects/shop/sockshop/status", "/projects/shop/sockshop",
+		"/projects/shop/sockshop/services/carts", "/api/v1/projects/shop/sockshop/problems",
+	}
+	for i := 0; ; i++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, body := get(t, f.url("/projects/shop/sockshop"))
+			if !strings.Contains(string(body), "https://forge.example/shop/sockshop/pull/5") {
+				t.Error("after the last push the board does not link pull request 5")
+			}
+			return
+		default:
+		}
+		p := paths[i%len(paths)]
+		if code, body := get(t, f.url(p)); code != http.StatusOK {
+			t.Fatalf("GET %s while the store is updated: %d %s", p, code, body)
+		}
 	}
 }

@@ -79,6 +79,12 @@ const (
 // dashboard fetching the repository itself.
 func newFixture(tb testing.TB, repo string) *fixture {
 	tb.Helper()
+	return newFixtureFetching(tb, repo, true)
+}
+
+// newFixtureFetching is newFixture, the dashboard fetching or not.
+func newFixtureFetching(tb testing.TB, repo string, fetch bool) *fixture {
+	tb.Helper()
 	s, err := gitstore.Open(gitstore.Options{URL: repo, Dir: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
@@ -90,7 +96,7 @@ func newFixture(tb testing.TB, repo string) *fixture {
 	p := dashboard.Project{Namespace: "shop", Name: "sockshop", Store: s, CommitURL: testCommitURL, PullURL: testPullURL}
 	d := dashboard.New(dashboard.Options{
 		Projects: func() []dashboard.Project { return []dashboard.Project{p} },
-		Refresh:  100 * time.Millisecond, Fetch: true, Log: logr.Discard(),
+		Refresh:  100 * time.Millisecond, Fetch: fetch, Log: logr.Discard(),
 	})
 	srv := httptest.NewServer(d)
 	tb.Cleanup(func() {
@@ -110,9 +116,25 @@ func proposeProduction(tb testing.TB, repo, pin string) string {
 		tb.Fatal(err)
 	}
 	defer func() { _ = w.Close() }()
+	return propose(tb, w, pin, 7)
+}
+
+// propose records the proposal through the store w, as the loop does
+// through its own.
+func propose(tb testing.TB, w *gitstore.Store, pin string, pr int) string {
+	tb.Helper()
+	head, err := proposal(w, pin, pr)
+	if err != nil {
+		tb.Fatalf("propose carts to production: %v", err)
+	}
+	return head
+}
+
+// proposal is propose without a test: what a goroutine of a test calls.
+func proposal(w *gitstore.Store, pin string, pr int) (string, error) {
 	now := time.Now().UTC()
 	var head gitstore.Hash
-	_, err = w.Update(context.Background(), func(snap gitstore.Snapshot, b *gitstore.Batch) error {
+	_, err := w.Update(context.Background(), func(snap gitstore.Snapshot, b *gitstore.Batch) error {
 		ref := w.FerryRef("status")
 		br, err := status.Read(w.Reader, snap.Get(ref), nil)
 		if err != nil {
@@ -129,7 +151,7 @@ func proposeProduction(tb testing.TB, repo, pin string) string {
 		slot := br.Slot("production", "carts")
 		slot.Current = &status.Run{
 			ID: "r99", Candidate: old.Main, Sequence: "delivery", Phase: status.PhaseWaiting,
-			TaskName: "approval", Waiting: status.WaitApproval, Proposed: true, PullRequest: 7,
+			TaskName: "approval", Waiting: status.WaitApproval, Proposed: true, PullRequest: pr,
 			Pin: pin, Since: now, TaskStarted: now,
 		}
 		sum := status.Summarize(br, status.Input{
@@ -139,10 +161,7 @@ func proposeProduction(tb testing.TB, repo, pin string) string {
 		head, err = b.Commit(ref, gitstore.CommitRequest{Message: "status: carts in production waits for approval", Edits: edits})
 		return err
 	})
-	if err != nil {
-		tb.Fatalf("propose carts to production: %v", err)
-	}
-	return head.String()
+	return head.String(), err
 }
 
 func (f *fixture) url(path string) string { return f.srv.URL + path }
