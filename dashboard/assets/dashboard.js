@@ -21,6 +21,10 @@
     };
   }
 
+  // utc shows a time of the axis as the tables do: hours, minutes,
+  // seconds in UTC.
+  function utc(v) { return new Date(v * 1000).toISOString().slice(11, 19); }
+
   function drawCharts(root) {
     var el = root.querySelector("#chart-data");
     if (!el || !window.uPlot) return;
@@ -31,14 +35,15 @@
       target.textContent = "";
       var xs = c.x, lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
       (c.bands || []).forEach(function (b) { lo = Math.min(lo, b.from); hi = Math.max(hi, b.to); });
-      if (hi - lo < 60) { lo -= 30; hi += 30; }
+      var pad = hi > lo ? (hi - lo) * 0.06 : 30;
+      lo -= pad; hi += pad;
       var series = [{}], data = [xs];
       c.series.forEach(function (s) {
         var limit = s.kind === "pass" || s.kind === "warning";
         series.push({
           label: s.label, stroke: colors[s.kind], width: limit ? 1.5 : 2,
-          dash: limit ? [6, 4] : undefined,
-          points: { show: !limit, size: 7 },
+          dash: limit ? [6, 4] : undefined, spanGaps: limit,
+          points: { show: true, size: limit ? 4 : 7 },
           value: function (u, v) { return v == null ? "–" : String(+v.toFixed(2)); }
         });
         data.push(s.values);
@@ -46,7 +51,11 @@
       var width = Math.max(280, Math.min(target.clientWidth || 640, 900));
       var u = new window.uPlot({
         width: width, height: 220, series: series,
-        scales: { x: { time: true, auto: false, range: [lo, hi] } },
+        scales: {
+          x: { time: true, auto: false, range: [lo, hi] },
+          y: c.series[0].kind === "score" ? { auto: false, range: [0, 105] } : {}
+        },
+        axes: [{ space: 70, values: function (u, splits) { return splits.map(utc); } }, {}],
         plugins: [bandsPlugin(c.bands || [])]
       }, data, target);
       target.dataset.points = String(u.data[0].length);
