@@ -213,6 +213,10 @@ func TestServicePage(t *testing.T) {
 	if len(timeline) != 1 {
 		t.Fatal("no timeline")
 	}
+	rows := all(timeline[0], func(n *html.Node) bool { return n.Data == "tr" && n.Parent != nil && n.Parent.Data == "tbody" })
+	if main := strings.TrimSpace(git(t, f.repo, "rev-parse", "--short=7", "main")); len(rows) != 2 || !strings.HasPrefix(text(rows[0]), main) {
+		t.Errorf("the timeline has %d candidates, want 2, the last to enter (main, %s) first", len(rows), main)
+	}
 	commits := serviceCommits(t, f.repo, "carts")
 	for _, sha := range commits {
 		if len(all(timeline[0], has("href", "https://forge.example/shop/sockshop/commit/"+sha))) == 0 {

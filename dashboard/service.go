@@ -3,6 +3,7 @@ package dashboard
 import (
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,6 +28,8 @@ type servicePage struct {
 // candidateRow is one candidate (a main commit) across the stages.
 type candidateRow struct {
 	Candidate, URL string
+	// First is the candidate's first transition: when and how it entered.
+	First transition
 	// Cells hold, per stage in order, the candidate's transitions there,
 	// newest first.
 	Cells [][]transition
@@ -137,7 +140,8 @@ func (st *state) stageOrder(entries []history.Entry) []string {
 	return out
 }
 
-// candidates groups transitions by candidate, newest candidate first.
+// candidates groups transitions (newest first) by candidate, the candidate
+// that entered last first.
 func candidates(ts []transition, stages []string, commitURL string) []candidateRow {
 	var out []candidateRow
 	index := map[string]int{}
@@ -154,10 +158,12 @@ func candidates(ts []transition, stages []string, commitURL string) []candidateR
 				Cells: make([][]transition, len(stages)),
 			})
 		}
+		out[i].First = t
 		if k := slices.Index(stages, t.Stage); k >= 0 {
 			out[i].Cells[k] = append(out[i].Cells[k], t)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].First.Time.After(out[j].First.Time) })
 	return out
 }
 
