@@ -96,7 +96,7 @@ func (st *state) board() (*boardPage, error) {
 	}
 	for _, p := range b.Listed() {
 		if p.Status == status.ProblemOpen {
-			bp.Problems = append(bp.Problems, st.problemView(p))
+			bp.Problems = append(bp.Problems, st.problemView(p, false))
 		}
 	}
 	return bp, nil

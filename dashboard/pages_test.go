@@ -257,8 +257,13 @@ func TestPagesAreSmallAndSelfContained(t *testing.T) {
 		if path == "/" && size > 200_000 {
 			t.Errorf("the first page weighs %d bytes with its assets, want < 200 KB", size)
 		}
-		if path == "/projects/shop/sockshop/problems" && !strings.Contains(text(d.root), "scaling") {
-			t.Error("the problems page does not list the scaling action")
+		if path == "/projects/shop/sockshop/problems" {
+			if !strings.Contains(text(d.root), "scaling") {
+				t.Error("the problems page does not list the scaling action")
+			}
+			if n := len(all(d.root, has("class", "record"))); n != 1 {
+				t.Errorf("the problems page shows %d evaluation records, want the scaling action's", n)
+			}
 		}
 	}
 	code, body := get(t, f.url("/projects/shop/sockshop?fragment=1"))

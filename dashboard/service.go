@@ -104,7 +104,7 @@ func (st *state) service(svc string) (*servicePage, error) {
 	for _, p := range problems {
 		if p.Service == svc {
 			mine = append(mine, p)
-			sp.Problems = append(sp.Problems, st.problemView(p))
+			sp.Problems = append(sp.Problems, st.problemView(p, false))
 		}
 	}
 	for _, stage := range sp.Stages {
