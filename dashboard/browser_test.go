@@ -161,6 +161,10 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	if off := offOrigin(reqs, f.srv.URL); len(off) > 0 {
 		t.Errorf("requests left the server's origin: %q", off)
 	}
+	png := run(t, ctx, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(screenshotDir(t), "dashboard-board-approval.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // run runs a browser action and returns its value; an error ends the test.
