@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"go.uber.org/goleak"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferrycd/ferry/dashboard"
@@ -78,5 +80,31 @@ func TestProjectBeforeTheFirstPass(t *testing.T) {
 				t.Errorf("GET %s: not JSON:\n%s", tc.path, body)
 			}
 		})
+	}
+}
+
+// TestCloseEndsEventStreams checks that Close ends the streams a graceful
+// shutdown would otherwise wait for, and refuses new ones.
+func TestCloseEndsEventStreams(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
+	d := dashboard.New(dashboard.Options{Log: logr.Discard()})
+	hs := httptest.NewServer(d)
+	t.Cleanup(hs.Close)
+	events := stream(t, context.Background(), hs.URL+"/events")
+	d.Close()
+	select {
+	case _, open := <-events:
+		if open {
+			t.Error("an event after Close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream did not end after Close")
+	}
+	if code, _ := get(t, hs.URL+"/events"); code != http.StatusServiceUnavailable {
+		t.Errorf("GET /events after Close: %d, want 503", code)
+	}
+	if code, _ := get(t, hs.URL+"/"); code != http.StatusOK {
+		t.Errorf("GET / after Close: %d, want 200", code)
 	}
 }

@@ -155,6 +155,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
+	select {
+	case <-s.closed:
+		http.Error(w, "the dashboard is shutting down", http.StatusServiceUnavailable)
+		return
+	default:
+	}
 	ch := s.live.subscribe()
 	defer s.live.unsubscribe(ch)
 	_, _ = fmt.Fprint(w, "retry: 2000\n: ferry dashboard\n\n")
@@ -164,6 +170,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.closed:
 			return
 		case <-beat.C:
 			_, _ = fmt.Fprint(w, ": keep-alive\n\n")

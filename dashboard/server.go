@@ -76,6 +76,10 @@ type Server struct {
 
 	fetchMu sync.Mutex
 	fetched map[*gitstore.Store]time.Time
+
+	// closed ends every event stream: see Close.
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -84,7 +88,10 @@ var _ http.Handler = (*Server)(nil)
 // follows live updates, and stops it when the last one leaves.
 func New(opts Options) *Server {
 	opts.Validate()
-	s := &Server{opts: opts, mux: http.NewServeMux(), pages: newPages(), fetched: map[*gitstore.Store]time.Time{}}
+	s := &Server{
+		opts: opts, mux: http.NewServeMux(), pages: newPages(),
+		fetched: map[*gitstore.Store]time.Time{}, closed: make(chan struct{}),
+	}
 	s.live = newWatcher(s)
 	s.routes()
 	return s
@@ -103,6 +110,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /projects/{namespace}/{name}/problems", s.pageProblems)
 	s.mux.HandleFunc("GET /events", s.events)
 	s.mux.Handle("GET /assets/", assetHandler())
+}
+
+// Close ends every event stream, now and later, so that an http.Server's
+// Shutdown, which waits for requests to finish, does not wait for them:
+// register it with http.Server.RegisterOnShutdown. Browsers reconnect to
+// the server that replaces this one. Pages and the API are still served.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 }
 
 // ServeHTTP serves a request.

@@ -81,18 +81,25 @@ func Open(ctx context.Context) (context.Context, context.CancelFunc, error) {
 // then it fails.
 func Start(tb testing.TB) context.Context {
 	tb.Helper()
-	if _, err := Path(); err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("browser tests need chromium in CI: %v", err)
-		}
-		tb.Skipf("skipping browser test: %v", err)
-	}
+	Require(tb)
 	ctx, cancel, err := Open(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// Require skips the test when no Chromium is installed, or fails it when
+// the environment variable CI is set.
+func Require(tb testing.TB) {
+	tb.Helper()
+	if _, err := Path(); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("browser tests need chromium in CI: %v", err)
+		}
+		tb.Skipf("skipping browser test: %v", err)
+	}
 }
 
 // Requests records the URL of every request the pages of a browser context
