@@ -39,4 +39,5 @@
 // While at least one client follows /events, one goroutine looks at every
 // project's refs each Options.Refresh and sends a "refs" event naming the
 // projects whose refs moved; it stops when the last client leaves.
+// [Server.Close] ends every stream, for a graceful shutdown.
 package dashboard
