@@ -142,10 +142,18 @@ func TestBrowserLiveUpdate(t *testing.T) {
 		t.Fatalf("%d pull request links before the proposal", n)
 	}
 
+	// A keyboard user on carts' link stays there through the update.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`tr[data-service="carts"] th a`))); err != nil {
+		t.Fatal(err)
+	}
+
 	proposeProduction(t, f.repo, "image=docker.io/keptnexamples/carts:0.11.3")
 
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("a.pull"))); err != nil {
 		t.Fatalf("the board did not show the proposal: %v", err)
+	}
+	if focused := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); focused != "carts" {
+		t.Errorf("after the update the focus is on %q, want carts' link as before", focused)
 	}
 	href := run(t, ctx, chromedp.Evaluate[string](`document.querySelector('a.pull').href`))
 	if href != "https://forge.example/shop/sockshop/pull/7" {

@@ -62,6 +62,31 @@
     });
   }
 
+  // remember notes what a reader would lose when the content is replaced:
+  // the focused link or element and the open disclosures.
+  function remember(main) {
+    var a = document.activeElement, focus = null;
+    if (a && a !== main && main.contains(a)) {
+      focus = a.id ? "#" + CSS.escape(a.id) : a.getAttribute("href") ? '[href="' + CSS.escape(a.getAttribute("href")) + '"]' : null;
+    }
+    var open = [];
+    main.querySelectorAll("details[open]").forEach(function (d) {
+      var owner = d.closest("[id]");
+      if (owner) open.push(owner.id);
+    });
+    return { focus: focus, open: open };
+  }
+
+  function restore(main, keep) {
+    keep.open.forEach(function (id) {
+      var owner = document.getElementById(id);
+      var d = owner && owner.querySelector("details");
+      if (d) d.open = true;
+    });
+    var el = keep.focus && main.querySelector(keep.focus);
+    if (el) el.focus();
+  }
+
   function follow(main) {
     if (!window.EventSource || !main.dataset.live) return;
     var state = document.getElementById("live-state");
@@ -72,7 +97,9 @@
       fetch(main.dataset.fragment, { headers: { Accept: "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
         .then(function (html) {
+          var keep = remember(main);
           main.innerHTML = html;
+          restore(main, keep);
           drawCharts(main);
           if (state) state.textContent = "Updated " + new Date().toLocaleTimeString();
           document.dispatchEvent(new CustomEvent("ferry:updated"));
