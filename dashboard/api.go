@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/history"
 )
 
 // ProjectInfo is one project in GET /api/v1/projects.
@@ -87,7 +89,16 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	entries, err := st.history(r.PathValue("service"))
+	opts := history.Options{Service: r.PathValue("service"), Stage: r.URL.Query().Get("stage")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "limit " + strconv.Quote(v) + ": want a positive number"})
+			return
+		}
+		opts.Limit = n
+	}
+	entries, err := history.Read(st.p.Store, st.snap, opts)
 	if err != nil {
 		s.apiFail(w, err)
 		return

@@ -115,6 +115,16 @@ func TestAPI(t *testing.T) {
 		if diff := cmp.Diff(serviceCommits(t, repo, "carts"), commits); diff != "" {
 			t.Errorf("history commits differ from git's (-git +api):\n%s", diff)
 		}
+		var staging []history.Entry
+		getJSON(t, f.url(base+"/services/carts/history?stage=staging"), &staging)
+		for _, e := range staging {
+			if e.Stage != "staging" {
+				t.Errorf("?stage=staging returned an entry of %s", e.Stage)
+			}
+		}
+		if len(staging) == 0 || len(staging) >= len(got) {
+			t.Errorf("?stage=staging returned %d of %d entries", len(staging), len(got))
+		}
 		blocked := false
 		for _, e := range got {
 			if e.Stage == "staging" && strings.Contains(e.Subject, "0.11.2") && strings.HasPrefix(e.Verdict, "fail") {

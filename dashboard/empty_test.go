@@ -67,6 +67,8 @@ func TestProjectBeforeTheFirstPass(t *testing.T) {
 		{"/api/v1/projects/team/new/status", http.StatusNotFound, `"error": "no ferry/status branch yet`},
 		{"/api/v1/projects/team/new/problems", http.StatusOK, "[]"},
 		{"/api/v1/projects/team/new/services/carts/history", http.StatusOK, "[]"},
+		{"/api/v1/projects/team/new/services/carts/history?stage=dev&limit=5", http.StatusOK, "[]"},
+		{"/api/v1/projects/team/new/services/carts/history?limit=x", http.StatusBadRequest, `"error": "limit \"x\": want a positive number"`},
 		{"/api/v1/projects/team/new/evaluations/20260101T000000.000Z-r1", http.StatusNotFound, "not found"},
 		{"/projects/other/x", http.StatusNotFound, "No project other/x."},
 		{"/assets/uPlot.LICENSE", http.StatusOK, "MIT License"},
