@@ -3,6 +3,7 @@ package status
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 	"time"
 )
@@ -121,4 +122,15 @@ func idPart(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+// Listed returns every problem, open or ended, newest first: the order
+// `ferry problems` and the dashboard list them in.
+func (b *Branch) Listed() []Problem {
+	out := make([]Problem, 0, len(b.Problems))
+	for _, p := range b.Problems {
+		out = append(out, *p)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Opened.After(out[j].Opened) })
+	return out
 }

@@ -3,28 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrycd/ferry/evaluator"
-	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/history"
 )
-
-// historyEntry is one transition of a service in a stage.
-type historyEntry struct {
-	Stage     string    `json:"stage"`
-	Time      time.Time `json:"time"`
-	Commit    string    `json:"commit"`
-	Task      string    `json:"task"`
-	Subject   string    `json:"subject"`
-	Candidate string    `json:"candidate,omitempty"`
-	Run       string    `json:"run,omitempty"`
-	Verdict   string    `json:"verdict,omitempty"`
-}
 
 func newHistory() *cobra.Command {
 	var repo repoFlags
@@ -72,7 +57,7 @@ it runs in.`,
 					return err
 				}
 			}
-			entries, err := serviceHistory(s, snap, args[0], stage, limit)
+			entries, err := history.Read(s, snap, history.Options{Service: args[0], Stage: stage, Limit: limit})
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
@@ -81,7 +66,7 @@ it runs in.`,
 				if err != nil {
 					return &exitError{code: exitFailed, err: err}
 				}
-				entries = entriesOf(entries, h.String())
+				entries = history.Of(entries, h.String())
 			}
 			if out.machine() {
 				return printData(cmd.OutOrStdout(), out.value, entries)
@@ -91,60 +76,13 @@ it runs in.`,
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "only this stage")
 	cmd.Flags().StringVar(&commit, "commit", "", "only the transitions of this stage or main commit: "+commitHelp)
-	cmd.Flags().IntVar(&limit, "limit", 200, "commits to read per stage branch")
+	cmd.Flags().IntVar(&limit, "limit", history.DefaultLimit, "commits to read per stage branch")
 	out = bindOutput(cmd, outputHuman, outputJSON, outputYAML)
 	repo.bindReport(cmd.Flags())
 	return cmd
 }
 
-// entriesOf keeps the entries of a stage commit or a candidate.
-func entriesOf(entries []historyEntry, sha string) []historyEntry {
-	out := []historyEntry{}
-	for _, e := range entries {
-		if e.Commit == sha || e.Candidate == sha {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func serviceHistory(s *gitstore.Store, snap gitstore.Snapshot, svc, only string, limit int) ([]historyEntry, error) {
-	prefix := gitstore.BranchRef(s.Options().StagePrefix)
-	out := []historyEntry{}
-	for _, ref := range snap.Names(prefix) {
-		stage := strings.TrimPrefix(ref, prefix)
-		if only != "" && stage != only {
-			continue
-		}
-		h := snap.Get(ref)
-		for i := 0; i < limit && !h.IsZero(); i++ {
-			c, err := s.Commit(h)
-			if err != nil {
-				return nil, err
-			}
-			if v, _ := c.Trailers.Get("Ferry-Service"); v == svc {
-				e := historyEntry{Stage: stage, Time: c.Committer.When.UTC(), Commit: c.Hash.String(), Subject: c.Subject()}
-				e.Task, _ = c.Trailers.Get("Ferry-Task")
-				e.Candidate, _ = c.Trailers.Get("Ferry-Candidate")
-				e.Run, _ = c.Trailers.Get("Ferry-Run")
-				if note, err := s.Note(snap.Get(s.NotesRef()), c.Hash); err == nil {
-					if rec, err := evaluator.ParseRecord(note); err == nil && rec.Result != "" {
-						e.Verdict = rec.Result + " " + evaluator.FormatScore(rec.Score)
-					}
-				}
-				out = append(out, e)
-			}
-			if len(c.Parents) == 0 {
-				break
-			}
-			h = c.Parents[0]
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
-	return out, nil
-}
-
-func printHistory(w io.Writer, entries []historyEntry) error {
+func printHistory(w io.Writer, entries []history.Entry) error {
 	if len(entries) == 0 {
 		_, err := fmt.Fprintln(w, "no transitions recorded for this service")
 		return err

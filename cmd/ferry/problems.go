@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,16 +41,12 @@ it runs in.`,
 				return err
 			}
 			defer cleanup()
-			problems := []status.Problem{}
-			for _, p := range b.Problems {
-				problems = append(problems, *p)
-			}
+			problems := b.Listed()
 			for _, c := range b.Corrupt {
 				if c.Problem != "" {
 					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ferry: %v\n", c)
 				}
 			}
-			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Opened.After(problems[j].Opened) })
 			if out.machine() {
 				return printData(cmd.OutOrStdout(), out.value, problems)
 			}

@@ -1,0 +1,136 @@
+package dashboard
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferrycd/ferry/status"
+)
+
+// boardPage is the stage × service board of a project.
+type boardPage struct {
+	Key, URL   string
+	Main       string
+	MainURL    string
+	Updated    time.Time
+	Conditions []metav1.Condition
+	// Stages are the columns, in shipyard order.
+	Stages []status.StageSummary
+	Rows   []boardRow
+	// Problems are the open problems.
+	Problems []problemView
+	Corrupt  []*status.Corruption
+}
+
+// boardRow is one service across the stages.
+type boardRow struct {
+	Service, URL string
+	Cells        []boardCell
+}
+
+// boardCell is one service in one stage.
+type boardCell struct {
+	Stage string
+	*status.ServiceSummary
+	Version   string
+	Commit    string
+	CommitURL string
+	// Verdict is the deployed candidate's gate verdict, else the last
+	// gate's in this stage.
+	Verdict string
+	Score   *float64
+	// Gate is the last gate's verdict in this stage when it judged
+	// another candidate than the one deployed (a release it stopped).
+	Gate *status.GateSummary
+	// PullURL links the pull request of a pending approval.
+	PullURL string
+}
+
+func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.project(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "No project "+r.PathValue("namespace")+"/"+r.PathValue("name")+".")
+		return
+	}
+	st, err := s.load(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	data, err := st.board()
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, err.Error())
+		return
+	}
+	base := "/projects/" + p.Key()
+	s.render(w, r, "board", http.StatusOK, page{
+		Title: p.Key(), Crumbs: []link{{"Projects", "/"}, {p.Key(), base}},
+		Live: "/events?project=" + p.Key(), Fragment: base + "?fragment=1", Data: data,
+	})
+}
+
+// board reads status.json and the slots (for pull request numbers).
+func (st *state) board() (*boardPage, error) {
+	sum, err := st.summary()
+	if err != nil {
+		return nil, err
+	}
+	b, err := st.branch()
+	if err != nil {
+		return nil, err
+	}
+	base := "/projects/" + st.p.Key()
+	bp := &boardPage{
+		Key: st.p.Key(), URL: base, Main: sum.Main, MainURL: expand(st.p.CommitURL, "{sha}", sum.Main),
+		Updated: sum.Updated, Conditions: st.conditions(sum), Stages: sum.Stages, Corrupt: sum.Corrupt,
+	}
+	for _, svc := range sum.ServiceNames() {
+		row := boardRow{Service: svc, URL: base + "/services/" + svc}
+		for _, stage := range sum.StageNames() {
+			row.Cells = append(row.Cells, st.cell(sum, b, stage, svc))
+		}
+		bp.Rows = append(bp.Rows, row)
+	}
+	for _, p := range b.Listed() {
+		if p.Status == status.ProblemOpen {
+			bp.Problems = append(bp.Problems, st.problemView(p, false))
+		}
+	}
+	return bp, nil
+}
+
+func (st *state) cell(sum *status.Summary, b *status.Branch, stage, svc string) boardCell {
+	c := boardCell{Stage: stage}
+	ss, ok := sum.Service(stage, svc)
+	if !ok {
+		return c
+	}
+	c.ServiceSummary = ss
+	if d := ss.Deployed; d != nil {
+		c.Version = d.Pin
+		if c.Version == "" {
+			c.Version = shortSHA(d.Candidate)
+		}
+		c.Commit = d.StageCommit
+		c.CommitURL = expand(st.p.CommitURL, "{sha}", d.StageCommit)
+		c.Verdict, c.Score = d.Verdict, d.Score
+	}
+	if g := ss.LastGate; g != nil {
+		switch {
+		case c.Verdict == "":
+			c.Verdict, c.Score = g.Verdict, &g.Score
+		case ss.Deployed != nil && g.Candidate != ss.Deployed.Candidate:
+			c.Gate = g
+		}
+	}
+	if f := ss.InFlight; f != nil {
+		c.PullURL = f.PullRequest
+		if slot := b.Slots[status.SlotKey(stage, svc)]; c.PullURL == "" && slot != nil && slot.Current != nil && slot.Current.PullRequest > 0 {
+			c.PullURL = expand(st.p.PullURL, "{number}", strconv.Itoa(slot.Current.PullRequest))
+		}
+	}
+	return c
+}
