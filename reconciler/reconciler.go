@@ -15,6 +15,7 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/internal/memory"
 	"github.com/ferrycd/ferry/reconciler/idle"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
@@ -137,6 +138,7 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 	start := r.opts.Now()
 	res, err := r.pass(ctx)
 	r.opts.Metrics.ObservePass(r.opts.Now().Sub(start), res.Pushed, res.Transitions, err)
+	memory.Release() // the peak of a large pass is not kept for the idle ones
 	return res, err
 }
 
