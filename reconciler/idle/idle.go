@@ -110,6 +110,9 @@ func (m *Memory) Still(snap gitstore.Snapshot, now time.Time) (Result, bool) {
 	if !rec.Next.IsZero() && !now.Before(rec.Next) {
 		return Result{}, false
 	}
+	// Save belongs to the pass that remembered: this one did not read the
+	// status, so it cannot tell whether a run waits on a subscriber.
+	m.dirty = false
 	res := Result{Next: rec.Next, Queued: rec.Queued}
 	if rec.Reason != "" {
 		res.Stall = &status.Stall{Reason: rec.Reason}
@@ -146,8 +149,9 @@ func (m *Memory) Remember(snap gitstore.Snapshot, next time.Time, stall *status.
 	m.last, m.restored, m.dirty = rec, false, true
 }
 
-// Save writes a memory not yet written to the file; waits says whether a
-// run waited on an event subscriber's answer. It is best effort: a memory
+// Save writes to the file the memory remembered by the same pass; waits
+// says whether a run of the status that pass read waits on an event
+// subscriber's answer. It is best effort: a memory
 // that cannot be written costs a full first pass after a restart.
 func (m *Memory) Save(waits bool) {
 	if !m.dirty || m.path == "" {

@@ -97,3 +97,18 @@ func TestUnreadableMemoryIsIgnored(t *testing.T) {
 		t.Error("a forgotten memory was trusted")
 	}
 }
+
+// A pass that stopped after the fetch saves nothing: it read no status, so
+// it cannot say whether a run waits on a subscriber.
+func TestOnlyTheRememberingPassSaves(t *testing.T) {
+	file := filepath.Join(t.TempDir(), idle.File)
+	m := idle.Open(file, "k")
+	m.Remember(snapshot(refs), time.Time{}, nil, nil)
+	if _, ok := m.Still(snapshot(refs), t0); !ok {
+		t.Fatal("the memory was not trusted in its process")
+	}
+	m.Save(false)
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a skipped pass saved the memory: %v", err)
+	}
+}
