@@ -123,19 +123,19 @@ func (p *Project) Kustomize(rd gitstore.Reader, tip gitstore.Hash, stage string,
 	}
 	var services []string
 	out := slices.Clip(edits)
-	// A service's kustomization depends only on which of a few files it
-	// has: encode each kind once, not once per service.
-	encoded := map[bool][]byte{}
+	// A service's kustomization depends only on its file names, which most
+	// services share: encode each list once, not once per service.
+	encoded := map[string][]byte{}
 	for _, svc := range slices.Sorted(maps.Keys(files)) {
 		if !slices.Contains(files[svc], ManifestsFile) {
 			continue
 		}
 		services = append(services, svc)
-		alerts := slices.Contains(files[svc], AlertsFile)
-		k, ok := encoded[alerts]
+		names := strings.Join(files[svc], "/")
+		k, ok := encoded[names]
 		if !ok {
 			k = p.Config.ServiceKustomization(files[svc])
-			encoded[alerts] = k
+			encoded[names] = k
 		}
 		out = append(out, gitstore.Put(path.Join(ServicesDir, svc, KustomizationFile), k))
 	}
