@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"sort"
 	"strings"
 
@@ -373,6 +374,40 @@ func (r Reader) ListDir(commit Hash, dir string) ([]string, error) {
 		names[i] = e.Name
 	}
 	return names, nil
+}
+
+// ListDirs returns the names of the entries of each directory in dir of
+// commit, by directory; the other entries of dir map to nil. It reads dir's
+// tree once, where ListDir on each directory would read it again each time.
+func (r Reader) ListDirs(commit Hash, dir string) (map[string][]string, error) {
+	h, err := r.subtree(commit, dir)
+	if errors.Is(err, errNoDir) {
+		return map[string][]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %q at %s: %w", dir, commit, err)
+	}
+	entries, err := treeEntries(r.src, h)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(entries))
+	for _, e := range entries {
+		out[e.Name] = nil
+		if e.Mode != filemode.Dir {
+			continue
+		}
+		sub, err := treeEntries(r.src, e.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("list %q at %s: %w", path.Join(dir, e.Name), commit, err)
+		}
+		names := make([]string, len(sub))
+		for i, s := range sub {
+			names[i] = s.Name
+		}
+		out[e.Name] = names
+	}
+	return out, nil
 }
 
 // subtree returns the tree of directory dir in commit ("" for the root).

@@ -171,6 +171,9 @@ func (t *mtree) set(p string, mode filemode.FileMode, h plumbing.Hash) error {
 	if err := parent.load(); err != nil {
 		return err
 	}
+	if e, ok := parent.entries[name]; ok && e.sub == nil && e.mode == mode && e.hash == h {
+		return nil // the same file: the tree need not be written again
+	}
 	parent.entries[name] = &mentry{mode: mode, hash: h}
 	parent.dirty = true
 	return nil

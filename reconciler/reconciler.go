@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/gitstore"
+	"github.com/ferrycd/ferry/internal/memory"
+	"github.com/ferrycd/ferry/reconciler/idle"
 	"github.com/ferrycd/ferry/reconciler/metrics"
 	"github.com/ferrycd/ferry/reconciler/notify"
 	"github.com/ferrycd/ferry/signing"
@@ -93,19 +97,10 @@ type Reconciler struct {
 
 	mu       sync.Mutex // one pass at a time
 	projects *stages.Cache
-	// idle remembers the snapshot of the last pass that had nothing to
-	// push and when its first wait ends: the same refs before that time
-	// give the same (empty) result, so the pass stops after the fetch.
-	idle  *idlePass
-	woken atomic.Bool // set by Loop.Trigger: a forge's review may have changed, so no pass is skipped
-	slots status.Cache
-	gates evaluator.Background
-}
-
-type idlePass struct {
-	snap  gitstore.Snapshot
-	next  time.Time
-	stall *status.Stall
+	idle     *idle.Memory // the last pass that pushed nothing, kept across restarts
+	woken    atomic.Bool  // set by Loop.Trigger: a forge's review may have changed, so no pass is skipped
+	slots    status.Cache
+	gates    evaluator.Background
 }
 
 // New returns a reconciler.
@@ -115,7 +110,10 @@ func New(opts Options) (*Reconciler, error) {
 	}
 	projects := stages.NewCache(opts.Store.Reader)
 	projects.RenderLimits = opts.Render
-	return &Reconciler{opts: opts, projects: projects}, nil
+	// What else changes a pass's result over the same refs keys its memory.
+	key := idle.Key(opts.Timeout, opts.GateWait, opts.ForgePoll, opts.PullRequests != nil, opts.Announcer != nil,
+		fmt.Sprintf("%T", opts.Querier), opts.Render, opts.Store.Options().StagePrefix, opts.Store.MainRef())
+	return &Reconciler{opts: opts, projects: projects, idle: idle.Open(filepath.Join(opts.Store.Options().Dir, idle.File), key)}, nil
 }
 
 // PassResult says what a pass did.
@@ -142,6 +140,7 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 	start := r.opts.Now()
 	res, err := r.pass(ctx)
 	r.opts.Metrics.ObservePass(r.opts.Now().Sub(start), res.Pushed, res.Transitions, err)
+	memory.Release() // the peak of a large pass is not kept for the idle ones
 	return res, err
 }
 
@@ -150,11 +149,12 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 	var p *pass
 	compute := func(snap gitstore.Snapshot, b *gitstore.Batch) error {
 		p = nil
-		if r.stillIdle(snap) {
-			res.Next, res.Stall = r.idle.next, r.idle.stall
+		if was, ok := r.idle.Still(snap, r.opts.Now()); !r.woken.Swap(false) && ok {
+			res.Next, res.Stall = was.Next, was.Stall
+			r.opts.Metrics.ObserveQueues(was.Queued)
 			return gitstore.ErrNoChange
 		}
-		r.idle = nil
+		r.idle.Forget()
 		var err error
 		if p, err = r.newPass(ctx, snap, b); err != nil {
 			return err
@@ -167,7 +167,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		}
 		res.Transitions, res.Next, res.Stall = p.transitions, p.next, p.stall
 		if b.Empty() {
-			r.idle = &idlePass{snap: snap, next: p.next, stall: p.stall}
+			r.idle.Remember(snap, p.next, p.stall, p.st)
 		}
 		return nil
 	}
@@ -190,19 +190,13 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		res.Pushed, res.Bytes = true, ur.Push.Bytes
 		p.pushed(r.logger(ctx))
 	}
+	var waits []event.Wait
 	if p != nil && p.st != nil && r.opts.Announcer != nil {
-		r.opts.Announcer.Announce(event.Waits(p.st, p.in.main, r.projects.At, r.opts.Store.Reader))
+		waits = event.Waits(p.st, p.in.main, r.projects.At, r.opts.Store.Reader)
+		r.opts.Announcer.Announce(waits)
 	}
+	r.idle.Save(len(waits) > 0)
 	return res, nil
-}
-
-// stillIdle reports whether nothing can have changed since the last idle
-// pass: the same refs, no wait ended, and no Trigger since.
-func (r *Reconciler) stillIdle(snap gitstore.Snapshot) bool {
-	if r.woken.Swap(false) || r.idle == nil || !r.idle.snap.Equal(snap) {
-		return false
-	}
-	return r.idle.next.IsZero() || r.opts.Now().Before(r.idle.next)
 }
 
 // logger is the context's logger, else the one of the options.

@@ -123,12 +123,21 @@ func (p *Project) Kustomize(rd gitstore.Reader, tip gitstore.Hash, stage string,
 	}
 	var services []string
 	out := slices.Clip(edits)
+	// A service's kustomization depends only on its file names, which most
+	// services share: encode each list once, not once per service.
+	encoded := map[string][]byte{}
 	for _, svc := range slices.Sorted(maps.Keys(files)) {
 		if !slices.Contains(files[svc], ManifestsFile) {
 			continue
 		}
 		services = append(services, svc)
-		out = append(out, gitstore.Put(path.Join(ServicesDir, svc, KustomizationFile), p.Config.ServiceKustomization(files[svc])))
+		names := strings.Join(files[svc], "/")
+		k, ok := encoded[names]
+		if !ok {
+			k = p.Config.ServiceKustomization(files[svc])
+			encoded[names] = k
+		}
+		out = append(out, gitstore.Put(path.Join(ServicesDir, svc, KustomizationFile), k))
 	}
 	return append(out,
 		gitstore.Put(NamespaceFile, p.NamespaceManifest(stage)),
@@ -140,14 +149,9 @@ func (p *Project) Kustomize(rd gitstore.Reader, tip gitstore.Hash, stage string,
 func serviceFiles(rd gitstore.Reader, tip gitstore.Hash, edits []gitstore.Edit) (map[string][]string, error) {
 	files := map[string][]string{}
 	if !tip.IsZero() {
-		names, err := rd.ListDir(tip, ServicesDir)
-		if err != nil {
+		var err error
+		if files, err = rd.ListDirs(tip, ServicesDir); err != nil {
 			return nil, err
-		}
-		for _, svc := range names {
-			if files[svc], err = rd.ListDir(tip, path.Join(ServicesDir, svc)); err != nil {
-				return nil, err
-			}
 		}
 	}
 	for _, e := range edits {
