@@ -118,18 +118,19 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	if opts.Listen != "" {
-		if err := mgr.Add(&hooks{addr: opts.Listen, handler: fl.Handler(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))}); err != nil {
+		if err := mgr.Add(&hooks{addr: opts.Listen, handler: fl.Handler(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})), onShutdown: fl.Dashboard().Close}); err != nil {
 			return err
 		}
 	}
 	return mgr.Start(ctx)
 }
 
-// hooks serves the projects' endpoints on the leader: a standby runs no
-// project, and answers 404 until it leads.
+// hooks serves the projects' endpoints and the dashboard on the leader: a
+// standby runs no project, and serves nothing until it leads.
 type hooks struct {
-	addr    string
-	handler http.Handler
+	addr       string
+	handler    http.Handler
+	onShutdown func() // ends the dashboard's event streams
 }
 
 var _ manager.LeaderElectionRunnable = (*hooks)(nil)
@@ -142,6 +143,7 @@ func (h *hooks) Start(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := ingress.NewServer(h.addr, h.handler)
+	srv.RegisterOnShutdown(h.onShutdown)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode"
 
 	"github.com/fluxcd/pkg/apis/meta"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/ferrycd/ferry/api/v1alpha1"
 	"github.com/ferrycd/ferry/fleet"
-	"github.com/ferrycd/ferry/reconciler"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -24,8 +21,8 @@ import (
 const (
 	ReasonSecretUnavailable = "SecretUnavailable"
 	ReasonStartFailed       = "StartFailed"
-	ReasonSuspended         = "Suspended"
-	ReasonFirstPass         = "FirstPass"
+	ReasonSuspended         = fleet.ReasonSuspended
+	ReasonFirstPass         = fleet.ReasonFirstPass
 )
 
 // ProjectReconciler keeps a fleet in step with the Project objects, and
@@ -78,27 +75,14 @@ func (r *ProjectReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 
 // observe writes what the fleet observed of the project into its status.
 func (r *ProjectReconciler) observe(p *v1alpha1.Project, o fleet.Observation) {
-	switch {
-	case !o.Running:
-		r.set(p, meta.ReadyCondition, metav1.ConditionFalse, ReasonSuspended, "the project is suspended")
+	if !o.Running {
 		apimeta.RemoveStatusCondition(&p.Status.Conditions, meta.ReconcilingCondition)
-		return
-	case o.Summary == nil:
-		r.set(p, meta.ReconcilingCondition, metav1.ConditionTrue, ReasonFirstPass, "ferry has not written the project's status yet")
-		if o.Why != "" && o.Why != reconciler.NoPassYet {
-			r.set(p, meta.ReadyCondition, metav1.ConditionFalse, reasonOf(o.Why), o.Why)
-		} else {
-			r.set(p, meta.ReadyCondition, metav1.ConditionUnknown, ReasonFirstPass, "the first pass has not finished")
-		}
-		return
 	}
-	for _, c := range o.Summary.Conditions {
-		r.set(p, c.Type, metav1.ConditionStatus(c.Status), string(c.Reason), c.Message)
+	for _, c := range o.Conditions() {
+		r.set(p, c.Type, c.Status, c.Reason, c.Message)
 	}
-	if !o.Ready && o.Why != "" {
-		// The loop knows more than the last status it wrote: the remote
-		// refused the credentials, a pass is stuck.
-		r.set(p, meta.ReadyCondition, metav1.ConditionFalse, reasonOf(o.Why), o.Why)
+	if o.Summary == nil {
+		return
 	}
 	p.Status.Stages = o.Summary.ProjectStages()
 	if !o.Main.IsZero() {
@@ -127,13 +111,4 @@ func (r *ProjectReconciler) patch(ctx context.Context, orig, p *v1alpha1.Project
 		return fmt.Errorf("patch the status of %s/%s: %w", p.Namespace, p.Name, err)
 	}
 	return nil
-}
-
-// reasonOf is the reason a loop's readiness names ("AuthenticationFailed:
-// …"), else NotReady.
-func reasonOf(why string) string {
-	if r, _, ok := strings.Cut(why, ":"); ok && r != "" && !strings.ContainsAny(r, " \t") && unicode.IsUpper(rune(r[0])) {
-		return r
-	}
-	return "NotReady"
 }

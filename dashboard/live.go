@@ -161,6 +161,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
+	// A stream outlives the server's write timeout, which is meant for
+	// the other requests.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	ch := s.live.subscribe()
 	defer s.live.unsubscribe(ch)
 	_, _ = fmt.Fprint(w, "retry: 2000\n: ferry dashboard\n\n")

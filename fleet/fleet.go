@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/ferrycd/ferry/api/v1alpha1"
+	"github.com/ferrycd/ferry/dashboard"
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/forge"
@@ -58,6 +59,9 @@ type Fleet struct {
 
 	mu      sync.Mutex
 	members map[string]*member // by namespace/name
+
+	dashOnce sync.Once
+	dash     *dashboard.Server
 }
 
 // member is one project as the fleet runs it.
@@ -238,8 +242,8 @@ const keyProject = "project"
 // /hooks/<kind>/<namespace>/<name>, /api/v1/reports/<namespace>/<name>,
 // /api/v1/events/<namespace>/<name> — and, for the process, /healthz,
 // /readyz (ready once every project that runs has finished a pass; a
-// project that cannot deliver says so in its status, not here) and
-// /metrics.
+// project that cannot deliver says so in its status, not here),
+// /metrics, and the dashboard at every other path ([Fleet.Dashboard]).
 func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -262,6 +266,7 @@ func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 	}
 	mux.HandleFunc("POST /hooks/{kind}/{namespace}/{name}", route("/hooks/"))
 	mux.HandleFunc("POST /api/v1/{kind}/{namespace}/{name}", route("/api/v1/"))
+	mux.Handle("/", f.Dashboard())
 	return mux
 }
 

@@ -10,6 +10,8 @@ func newDemo() *cobra.Command {
 	var (
 		opts    demo.Options
 		noColor bool
+		ui      bool
+		uiAddr  string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -23,6 +25,10 @@ blocked by the staging gate and rolled back; a load spike in production raises
 an alert, ferry scales carts up and the problem closes. It exits 0 only if all
 of that happened.
 
+With --ui, the dashboard shows the story as it happens, in a browser, and
+stays open after it until interrupted (Ctrl-C): --ui-listen chooses its
+address.
+
 Colours are off with --no-color, when NO_COLOR is set, or when the output is
 not a terminal.`,
 		Args: cobra.NoArgs,
@@ -32,6 +38,9 @@ not a terminal.`,
 			}
 			if err := opts.Validate(); err != nil {
 				return usageError("%w", err)
+			}
+			if ui {
+				opts.UI = uiAddr
 			}
 			opts.Out = cmd.OutOrStdout()
 			opts.Color = demo.UseColor(opts.Out, noColor)
@@ -43,6 +52,8 @@ not a terminal.`,
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "workspace to create and keep (default: a new temporary directory, also kept)")
 	cmd.Flags().Float64Var(&opts.Speed, "speed", demo.DefaultSpeed, "compress the story's waits by this factor")
+	cmd.Flags().BoolVar(&ui, "ui", false, "serve the dashboard during the story, and after it until interrupted")
+	cmd.Flags().StringVar(&uiAddr, "ui-listen", "127.0.0.1:8080", "address of the dashboard with --ui")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colours in the narration (also when NO_COLOR is set)")
 	return cmd
 }

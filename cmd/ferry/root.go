@@ -80,7 +80,7 @@ error.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newDemo(), newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem(), newGet(), newTrigger(), newPin(), newPlan(), newController(), newReport(), newImport(), newProposals(), newApprove(), newReject(), newVersion())
+	root.AddCommand(newDemo(), newValidate(), newRender(), newEvaluate(), newRun(), newStatus(), newHistory(), newRules(), newProblems(), newProblem(), newGet(), newTrigger(), newPin(), newPlan(), newController(), newReport(), newImport(), newProposals(), newApprove(), newReject(), newUI(), newVersion())
 	for _, c := range root.Commands() {
 		if c.Example == "" {
 			c.Example = examples[c.Name()]

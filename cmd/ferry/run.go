@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/ferrycd/ferry/dashboard"
 	"github.com/ferrycd/ferry/evaluator"
 	"github.com/ferrycd/ferry/event"
 	"github.com/ferrycd/ferry/forge"
@@ -190,9 +191,13 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
 	}
+	dash := localProject(s, forge.WebLinks(f.forge))
+	ui := dashboard.New(dashboard.Options{Projects: func() []dashboard.Project { return []dashboard.Project{dash} }, Log: log.WithName("dashboard")})
+	f.server.UI = ui
 	srv := ingress.NewServer(f.listen, ingress.Handler(loop, f.server))
+	srv.RegisterOnShutdown(ui.Close)
 	go func() { _ = srv.Serve(ln) }()
-	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "stateDir", filepath.Clean(f.repo.opts.Dir))
+	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "dashboard", projectURL(ln.Addr(), dash), "stateDir", filepath.Clean(f.repo.opts.Dir))
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var reviewing sync.WaitGroup

@@ -60,8 +60,9 @@ func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
 		return &exitError{code: exitFailed, err: fmt.Errorf("listen: %w", err)}
 	}
 	srv := ingress.NewServer(f.listen, fl.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	srv.RegisterOnShutdown(fl.Dashboard().Close)
 	go func() { _ = srv.Serve(ln) }()
-	log.Info("ferry is running", "projects", len(projects), "listen", ln.Addr().String(), "stateDir", f.repo.opts.Dir)
+	log.Info("ferry is running", "projects", len(projects), "listen", ln.Addr().String(), "dashboard", "http://"+ln.Addr().String()+"/", "stateDir", f.repo.opts.Dir)
 	err = fl.Run(ctx, projects)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -26,6 +26,9 @@ type Options struct {
 	Out io.Writer
 	// Color wraps narration lines in ANSI colours (see UseColor).
 	Color bool
+	// UI is the address to serve the dashboard on while the story plays
+	// and, after it, until the context ends. Empty: no dashboard.
+	UI string
 }
 
 // Validate fills defaults and reports every invalid option.

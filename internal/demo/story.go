@@ -67,6 +67,16 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("start ferry: %w", err)
 	}
 	defer func() { _ = ferry.Close() }()
+	board := ""
+	if opts.UI != "" {
+		stop, url, err := serveDashboard(ferry, opts.UI)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		board = url
+		n.say("dim", "the dashboard shows the story as it happens: %s", board)
+	}
 
 	w := &world{
 		repo: repo, workloads: workloads, n: n, prom: prom, hooks: hooks,
@@ -91,6 +101,10 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	w.epilogue()
+	if board != "" {
+		n.say("act", "The dashboard stays open at %s until you press Ctrl-C", board)
+		<-ctx.Done()
+	}
 	return nil
 }
 

@@ -51,6 +51,9 @@ type ServerOptions struct {
 	// /hooks/git, beside the loop's Trigger: ferry run plans the pull
 	// requests into main on it.
 	OnGitHook func()
+	// UI, when set, serves every path no endpoint claims: ferry run's
+	// dashboard.
+	UI http.Handler
 	// Gatherer serves /metrics. Default the default registry.
 	Gatherer prometheus.Gatherer
 	// BodyTimeout bounds the reading of a request body, from the end of
@@ -157,6 +160,9 @@ func Handler(l Loop, opts ServerOptions) http.Handler {
 	mux.HandleFunc("POST /hooks/flux", signalHandler(l, signal, fluxSignal))
 	mux.HandleFunc("POST /hooks/argocd", signalHandler(l, signal, argoSignal))
 	mux.HandleFunc("POST /hooks/alertmanager", alertmanagerHandler(l, func() string { return secretOf(opts.AlertTokenFile, opts.AlertToken) }, opts.AlertLabels))
+	if opts.UI != nil {
+		mux.Handle("/", opts.UI)
+	}
 	return withBodies(mux, opts.BodyTimeout)
 }
 
