@@ -148,7 +148,7 @@ func (v *Verifier) commit(r Reader, h string) (Signer, string, error) {
 	}
 	raw, err := r.RawCommit(gitstore.NewHash(h))
 	if err != nil {
-		return Signer{}, "", fmt.Errorf("read commit: %w", err)
+		return Signer{}, "", err
 	}
 	who, err := v.Verify(raw)
 	e := verdict{who: who, parent: firstParent(raw), err: err}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,3 +242,25 @@ func TestVerifyBoundsSignatureText(t *testing.T) {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// FuzzVerify checks that no commit makes Verify panic, from commits
+// signed by git with an SSH and an OpenPGP key both allowed.
+func FuzzVerify(f *testing.F) {
+	k := makeKeys(f)
+	dir := gittest.InitBare(f)
+	for i, key := range []gittest.SigningKey{k.ssh, k.pgp} {
+		c := gittest.CommitSigned(f, dir, "main", "seed", gittest.Files{"f": gittest.Text(strconv.Itoa(i))}, key)
+		f.Add(catFile(f, dir, c))
+	}
+	f.Add([]byte(committed("1") + "gpgsig -----BEGIN PGP SIGNATURE-----\n \n -----END PGP SIGNATURE-----\n\nm\n"))
+	v := k.verifier(f)
+	f.Fuzz(func(t *testing.T, commit []byte) {
+		who, err := v.Verify(commit)
+		if err == nil && who.Fingerprint == "" {
+			t.Fatalf("Verify accepted %q without a signer", commit)
+		}
+		if err != nil && signing.AsRejection(err) == nil {
+			t.Fatalf("Verify = %v, not a rejection", err)
+		}
+	})
+}
