@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/fluxcd/pkg/apis/meta"
 
@@ -96,11 +97,21 @@ func (s secret) signer(def gitstore.Signer) (gitstore.Signer, error) {
 }
 
 // verifier reads the signers a project allows for its verify stages,
-// else returns def (the fleet's).
+// else takes def's (the fleet's), and adds the Secret's verifyStages
+// (separated by commas or spaces) to def's stages.
 func (s secret) verifier(def *signing.Verifier) (*signing.Verifier, error) {
 	signers, keys := s.file(v1alpha1.SecretKeyAllowedSigners), s.file(v1alpha1.SecretKeyAllowedPGPKeys)
-	if signers == "" && keys == "" {
-		return def, nil
+	listed := strings.FieldsFunc(s.value(v1alpha1.SecretKeyVerifyStages), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	v := def
+	if signers != "" || keys != "" {
+		var err error
+		if v, err = signing.LoadVerifier(signers, keys); err != nil {
+			return nil, err
+		}
+		listed = append(def.Stages(), listed...)
 	}
-	return signing.LoadVerifier(signers, keys)
+	if len(listed) == 0 {
+		return v, nil
+	}
+	return v.WithStages(listed...), nil
 }

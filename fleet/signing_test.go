@@ -18,7 +18,8 @@ import (
 )
 
 // A project's repository Secret holds the key ferry signs with and the
-// signers its verify stages allow: the unsigned seed stops before
+// signers its verify stages allow, and verifies production (verifyStages)
+// though ferry.yaml does not: the unsigned seed stops before
 // production, a bump signed by an allowed key reaches it, and git verify-
 // commit accepts what ferry wrote.
 func TestSignFleetProjectFromSecret(t *testing.T) {
@@ -34,7 +35,8 @@ func TestSignFleetProjectFromSecret(t *testing.T) {
 	alice := gittest.SSHSigningKey(t, "alice@example.com")
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "../cmd/ferry/testdata/fast.txtar")
-	gittest.CommitFiles(t, bare, "main", "verify production", gittest.Files{"ferry.yaml": gittest.Text("settle: 1s\nverify: {stages: [production]}\n")})
+	// production is verified by the Secret's verifyStages only.
+	gittest.CommitFiles(t, bare, "main", "settle fast", gittest.Files{"ferry.yaml": gittest.Text("settle: 1s\n")})
 	_, url := gittest.NewHTTPServer(t, bare, nil)
 	secrets := t.TempDir()
 	repoSecret := filepath.Join(secrets, "default", "repo")
@@ -45,7 +47,7 @@ func TestSignFleetProjectFromSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range map[string]string{"signingKey": string(key), "allowedSigners": alice.Public + "\n"} {
+	for name, content := range map[string]string{"signingKey": string(key), "allowedSigners": alice.Public + "\n", "verifyStages": "staging-x, production\n"} {
 		if err := os.WriteFile(filepath.Join(repoSecret, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -140,7 +140,7 @@ func (p *pass) holdAuthor(file string) string {
 
 // step runs one task of a run.
 func (p *pass) step(ctx context.Context, slot *status.Slot, run *status.Run, proj *stages.Project, task *stages.Task) (taskOutcome, error) {
-	if msg := p.opts.Verifier.Admit(p.store, slot.Stage, run, proj, p.in.main); msg != "" {
+	if msg := p.opts.Verifier.Admit(p.store, slot, run, proj, p.in.main); msg != "" {
 		return done(status.ResultUnsigned, msg), nil
 	} else if d := task.Delay(); d > 0 && p.in.now.Before(run.TaskStarted.Add(d)) {
 		return p.wait(run, status.WaitDelay, run.TaskStarted.Add(d)), nil

@@ -20,9 +20,16 @@ import (
 // candidate, main's unsigned tip, stops before production.
 func newVerifyWorld(t *testing.T, allowed ...gittest.SigningKey) *world {
 	t.Helper()
+	return newVerifyWorldWith(t, "settle: 10s\nverify:\n  stages: [production]\n", nil, allowed...)
+}
+
+// newVerifyWorldWith is newVerifyWorld with this ferry.yaml, and the
+// stages ferry is told to verify from outside the repository.
+func newVerifyWorldWith(t *testing.T, ferryYAML string, verifyStages []string, allowed ...gittest.SigningKey) *world {
+	t.Helper()
 	w := newWorldWith(t, func(dir string) {
 		gittest.CommitTxtar(t, dir, "main", filepath.Join("testdata", "promote.txtar"))
-		gittest.CommitFiles(t, dir, "main", "verify production", gittest.Files{"ferry.yaml": gittest.Text("settle: 10s\nverify:\n  stages: [production]\n")})
+		gittest.CommitFiles(t, dir, "main", "verify production", gittest.Files{"ferry.yaml": gittest.Text(ferryYAML)})
 	})
 	var signers, pgp []string
 	for _, k := range allowed {
@@ -43,10 +50,64 @@ func newVerifyWorld(t *testing.T, allowed ...gittest.SigningKey) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.rec = w.withOptions(func(o *reconciler.Options) { o.Verifier = v })
+	w.rec = w.withOptions(func(o *reconciler.Options) { o.Verifier = v.WithStages(verifyStages...) })
 	w.settle(time.Hour)
 	w.checkStopped("carts:0.11.1", "the commit is not signed", "")
 	return w
+}
+
+// TestVerifySignedCandidatesPolicy checks that an unsigned commit on main
+// cannot turn verification off nor ride on a later signed commit.
+func TestVerifySignedCandidatesPolicy(t *testing.T) {
+	alice := gittest.SSHSigningKey(t, "alice@example.com")
+	const noVerify = "settle: 10s\n"
+	files := func(img, ferryYAML string) gittest.Files {
+		f := gittest.Files{"services/carts/pin.yaml": gittest.Text("image: " + img + "\n")}
+		if ferryYAML != "" {
+			f["ferry.yaml"] = gittest.Text(ferryYAML)
+		}
+		return f
+	}
+	// released has alice's signed carts:0.11.2 released in production.
+	released := func(t *testing.T) *world {
+		w := newVerifyWorld(t, alice)
+		gittest.CommitSigned(t, w.dir, "main", "bump carts to 0.11.2", files("carts:0.11.2", ""), alice)
+		w.settle(time.Hour)
+		if img := w.image("production"); img != "carts:0.11.2" {
+			t.Fatalf("production runs %q, want the signed carts:0.11.2", img)
+		}
+		return w
+	}
+	t.Run("unsigned commit drops verify, verify stages given to ferry", func(t *testing.T) {
+		w := newVerifyWorldWith(t, noVerify, []string{"production"}, alice)
+		w.bump("carts:0.11.2")
+		w.settle(time.Hour)
+		w.checkStopped("carts:0.11.2", "the commit is not signed", "")
+	})
+	t.Run("unsigned commit drops verify after a signed release", func(t *testing.T) {
+		w := released(t)
+		gittest.CommitFiles(t, w.dir, "main", "drop verify, bump carts", files("carts:0.11.3", noVerify))
+		w.settle(time.Hour)
+		w.checkStopped("carts:0.11.3", "the commit is not signed", "")
+	})
+	t.Run("unsigned commit before a signed one", func(t *testing.T) {
+		w := released(t)
+		unsigned := w.bump("carts:0.11.3")
+		w.settle(time.Hour)
+		gittest.CommitSigned(t, w.dir, "main", "bump carts to 0.11.4", files("carts:0.11.4", ""), alice)
+		w.settle(time.Hour)
+		w.checkStopped("carts:0.11.4", "commit "+unsigned[:12]+" on main before it: the commit is not signed", "")
+	})
+	t.Run("signed commit drops verify", func(t *testing.T) {
+		w := released(t)
+		gittest.CommitSigned(t, w.dir, "main", "drop verify, bump carts", files("carts:0.11.3", noVerify), alice)
+		w.settle(time.Hour)
+		w.bump("carts:0.11.4")
+		w.settle(time.Hour)
+		if img := w.image("production"); img != "carts:0.11.4" {
+			t.Errorf("production runs %q, want carts:0.11.4 once a signed commit dropped verify", img)
+		}
+	})
 }
 
 func writeTestFile(tb testing.TB, path, content string) {

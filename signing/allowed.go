@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,24 +18,82 @@ type AllowedSigner struct {
 	Principals []string
 	// Key is the signer's public key.
 	Key ssh.PublicKey
-	// Namespaces, when set, are the only namespaces the key may sign in.
+	// Namespaces, when set, are the patterns of the namespaces the key may
+	// sign in (a pattern starting with ! refuses what it matches).
 	Namespaces []string
 	// ValidAfter and ValidBefore, when set, bound the commit times the key
-	// signs for.
+	// signs for, both inclusive.
 	ValidAfter, ValidBefore time.Time
 	// Line is the line of the file the signer is on.
 	Line int
 }
 
-// allows reports whether s may sign in namespace at t.
+// allows reports whether s may sign in namespace at t, as ssh-keygen -Y
+// verify decides: namespace matches the namespaces patterns, and t is
+// within valid-after and valid-before, both inclusive. A zero t (a commit
+// whose committer time cannot be read) is refused when the line bounds
+// the time.
 func (s *AllowedSigner) allows(namespace string, t time.Time) bool {
-	if len(s.Namespaces) > 0 && !slices.Contains(s.Namespaces, namespace) {
+	if len(s.Namespaces) > 0 && !matchPatternList(namespace, s.Namespaces) {
 		return false
+	}
+	if t.IsZero() {
+		return s.ValidAfter.IsZero() && s.ValidBefore.IsZero()
 	}
 	if !s.ValidAfter.IsZero() && t.Before(s.ValidAfter) {
 		return false
 	}
-	return s.ValidBefore.IsZero() || t.Before(s.ValidBefore)
+	return s.ValidBefore.IsZero() || !t.After(s.ValidBefore)
+}
+
+// matchPatternList is OpenSSH's match_pattern_list: s matches when a
+// pattern matches it and no negated pattern (!pattern) does.
+func matchPatternList(s string, patterns []string) bool {
+	matched := false
+	for _, p := range patterns {
+		p = strings.TrimSpace(p)
+		if neg, ok := strings.CutPrefix(p, "!"); ok {
+			if matchPattern(s, neg) {
+				return false
+			}
+			continue
+		}
+		if matchPattern(s, p) {
+			matched = true
+		}
+	}
+	return matched
+}
+
+// matchPattern matches s against an OpenSSH pattern: * is any run of
+// characters, ? any one character.
+func matchPattern(s, p string) bool {
+	for len(p) > 0 {
+		switch p[0] {
+		case '*':
+			for p = p[1:]; len(p) > 0 && p[0] == '*'; p = p[1:] {
+			}
+			if p == "" {
+				return true
+			}
+			for i := range len(s) + 1 {
+				if matchPattern(s[i:], p) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+		default:
+			if s == "" || s[0] != p[0] {
+				return false
+			}
+		}
+		s, p = s[1:], p[1:]
+	}
+	return s == ""
 }
 
 // LoadAllowedSigners reads an allowed signers file (see

@@ -20,5 +20,12 @@
 // OpenPGP public keys. [Verifier.Verify] takes a raw commit object and
 // returns who signed it, or a [*Rejection] that says why the signature
 // does not count (none, a bad signature, a key not allowed) and names the
-// key that signed, if any. It is a pure function of its inputs.
+// key that signed, if any. It is a pure function of its inputs and the
+// clock (OpenPGP keys are judged valid or not now).
+//
+// [Verifier.Admit] gates a run in a stage: it decides whether the stage is
+// verified (stages given to ferry, and ferry.yaml's verify.stages of the
+// candidate, main's tip and the stage's released candidate) and then
+// checks every first-parent commit since the released candidate, at every
+// task, keeping verdicts in memory only (docs/signing.md).
 package signing

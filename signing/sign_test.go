@@ -20,7 +20,7 @@ type keys struct {
 	pgp, pgpStranger gittest.SigningKey
 }
 
-func makeKeys(t *testing.T) keys {
+func makeKeys(t testing.TB) keys {
 	t.Helper()
 	return keys{
 		ssh:         gittest.SSHSigningKey(t, "alice@example.com"),
@@ -31,7 +31,7 @@ func makeKeys(t *testing.T) keys {
 }
 
 // verifier allows k.ssh and k.pgp.
-func (k keys) verifier(t *testing.T) *signing.Verifier {
+func (k keys) verifier(t testing.TB) *signing.Verifier {
 	t.Helper()
 	dir := t.TempDir()
 	signers := filepath.Join(dir, "allowed_signers")

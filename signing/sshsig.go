@@ -108,7 +108,7 @@ func parseSSH(armored []byte) (*sshSignature, error) {
 	}
 	key, err := ssh.ParsePublicKey(blob.PublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("malformed ssh signature: public key: %w", err)
+		return nil, errors.New("malformed ssh signature: unsupported or malformed public key")
 	}
 	sig := new(ssh.Signature)
 	if err := ssh.Unmarshal(blob.Signature, sig); err != nil {
@@ -120,7 +120,7 @@ func parseSSH(armored []byte) (*sshSignature, error) {
 // verify checks the signature over message in namespace.
 func (s *sshSignature) verify(message []byte, namespace string) error {
 	if s.namespace != namespace {
-		return fmt.Errorf("ssh signature in namespace %q, not %q", s.namespace, namespace)
+		return fmt.Errorf("ssh signature in namespace %.64q, not %q", s.namespace, namespace)
 	}
 	if s.sig.Format == ssh.KeyAlgoRSA {
 		return errors.New("ssh signature uses ssh-rsa (SHA-1)")
@@ -132,7 +132,7 @@ func (s *sshSignature) verify(message []byte, namespace string) error {
 	case hashSHA256:
 		h = sha256.New()
 	default:
-		return fmt.Errorf("ssh signature uses unknown hash %q", s.hash)
+		return fmt.Errorf("ssh signature uses unknown hash %.64q", s.hash)
 	}
 	h.Write(message)
 	if err := s.key.Verify(sshsigData(s.namespace, s.hash, h.Sum(nil)), s.sig); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,8 +96,35 @@ func AsRejection(err error) *Rejection {
 
 // Verifier checks commits against the signers a project allows.
 type Verifier struct {
-	ssh []AllowedSigner
-	pgp openpgp.EntityList
+	ssh    []AllowedSigner
+	pgp    openpgp.EntityList
+	stages []string
+	cache  cache
+}
+
+// WithStages returns a verifier with v's signers that verifies stages
+// besides those ferry.yaml lists: stages given to ferry from outside the
+// repository, which no commit turns off. v (nil allows no signer) is left
+// as is.
+func (v *Verifier) WithStages(stages ...string) *Verifier {
+	n := &Verifier{}
+	if v != nil {
+		n.ssh, n.pgp, n.stages = v.ssh, v.pgp, slices.Clone(v.stages)
+	}
+	for _, s := range stages {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(n.stages, s) {
+			n.stages = append(n.stages, s)
+		}
+	}
+	return n
+}
+
+// Stages are the stages ferry was told to verify ([Verifier.WithStages]).
+func (v *Verifier) Stages() []string {
+	if v == nil {
+		return nil
+	}
+	return v.stages
 }
 
 // NewVerifier returns a verifier that allows the SSH signers and the
@@ -149,41 +177,79 @@ func (v *Verifier) verifySSH(payload, armored []byte, when time.Time) (Signer, e
 		return Signer{}, &Rejection{Why: WhyBadSignature, Detail: err.Error()}
 	}
 	who := Signer{Format: FormatSSH, Fingerprint: ssh.FingerprintSHA256(sig.key)}
+	// The key must be listed before its signature is checked, as
+	// ssh-keygen -Y verify does.
+	want := sig.key.Marshal()
+	var listed []*AllowedSigner
+	for i := range v.ssh {
+		if bytes.Equal(v.ssh[i].Key.Marshal(), want) {
+			listed = append(listed, &v.ssh[i])
+		}
+	}
+	if len(listed) == 0 {
+		return Signer{}, &Rejection{Why: WhyNotAllowed, Signer: &who}
+	}
 	if err := sig.verify(payload, Namespace); err != nil {
 		return Signer{}, &Rejection{Why: WhyBadSignature, Signer: &who, Detail: err.Error()}
 	}
-	want := sig.key.Marshal()
-	for i := range v.ssh {
-		s := &v.ssh[i]
-		if bytes.Equal(s.Key.Marshal(), want) && s.allows(Namespace, when) {
+	for _, s := range listed {
+		if s.allows(Namespace, when) {
 			who.Principal = strings.Join(s.Principals, ",")
 			return who, nil
 		}
 	}
-	return Signer{}, &Rejection{Why: WhyNotAllowed, Signer: &who}
+	return Signer{}, &Rejection{Why: WhyNotAllowed, Signer: &who, Detail: "outside the namespaces or the validity of its allowed signers line"}
 }
 
-// verifyPGP checks an OpenPGP signature as gpg does: the key must be
-// valid when the signature was made.
+// verifyPGP checks an OpenPGP signature. Revocation and expiry are judged
+// now, not at the signature's creation time, which its signer chooses; the
+// hash must be SHA-256 or stronger.
 func (v *Verifier) verifyPGP(payload, armored []byte) (Signer, error) {
-	cfg := *pgpConfig
-	if p, err := readPGPSignature(armored); err == nil {
-		made := p.CreationTime
-		cfg.Time = func() time.Time { return made }
+	who := pgpIssuer(armored)
+	if p, err := readPGPSignature(armored); err == nil && !strongHash(p.Hash) {
+		return Signer{}, &Rejection{Why: WhyBadSignature, Signer: who, Detail: "openpgp signature uses a weak hash: want SHA-256, SHA-384, SHA-512 or SHA3"}
 	}
+	cfg := *pgpConfig
 	e, err := openpgp.CheckArmoredDetachedSignature(v.pgp, bytes.NewReader(payload), bytes.NewReader(armored), &cfg)
 	if err == nil && e != nil {
 		return Signer{Format: FormatOpenPGP, Fingerprint: pgpFingerprint(e), Principal: pgpName(e)}, nil
 	}
-	who := pgpIssuer(armored)
 	if errors.Is(err, pgperrors.ErrUnknownIssuer) {
 		return Signer{}, &Rejection{Why: WhyNotAllowed, Signer: who}
 	}
-	detail := "openpgp signature does not match the commit"
-	if err != nil && !strings.Contains(err.Error(), "verification failure") {
-		detail = "openpgp: " + err.Error()
+	return Signer{}, &Rejection{Why: WhyBadSignature, Signer: who, Detail: pgpDetail(err)}
+}
+
+// strongHash reports whether an OpenPGP signature's hash is one ferry
+// accepts.
+func strongHash(h crypto.Hash) bool {
+	switch h {
+	case crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_512:
+		return true
 	}
-	return Signer{}, &Rejection{Why: WhyBadSignature, Signer: who, Detail: detail}
+	return false
+}
+
+// pgpDetail says why an OpenPGP signature does not verify, in ferry's
+// words: the library's errors may quote the signature's content.
+func pgpDetail(err error) string {
+	var (
+		structural  pgperrors.StructuralError
+		unsupported pgperrors.UnsupportedError
+	)
+	switch {
+	case errors.Is(err, pgperrors.ErrKeyRevoked):
+		return "openpgp key revoked"
+	case errors.Is(err, pgperrors.ErrKeyExpired):
+		return "openpgp key expired"
+	case errors.Is(err, pgperrors.ErrSignatureExpired):
+		return "openpgp signature expired"
+	case errors.As(err, &structural):
+		return "malformed openpgp signature"
+	case errors.As(err, &unsupported):
+		return "unsupported openpgp signature"
+	}
+	return "openpgp signature does not match the commit"
 }
 
 // pgpIssuer reads the issuer of an armored signature: its fingerprint,
@@ -195,11 +261,19 @@ func pgpIssuer(armored []byte) *Signer {
 	}
 	switch {
 	case len(p.IssuerFingerprint) > 0:
-		return &Signer{Format: FormatOpenPGP, Fingerprint: strings.ToUpper(fmt.Sprintf("%x", p.IssuerFingerprint))}
+		return &Signer{Format: FormatOpenPGP, Fingerprint: truncate(strings.ToUpper(fmt.Sprintf("%x", p.IssuerFingerprint)))}
 	case p.IssuerKeyId != nil:
 		return &Signer{Format: FormatOpenPGP, Fingerprint: fmt.Sprintf("%016X", *p.IssuerKeyId)}
 	}
 	return nil
+}
+
+// truncate bounds a string read from a signature.
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 func pgpFingerprint(e *openpgp.Entity) string {
@@ -213,13 +287,14 @@ func pgpName(e *openpgp.Entity) string {
 	return ""
 }
 
-// SplitCommit splits a raw commit into the payload its signature signs
-// (the commit without its gpgsig and gpgsig-sha256 headers, byte for byte
-// what Git signs), the armored signature of the gpgsig header (nil when
-// there is none), and the committer's time.
+// SplitCommit splits a raw commit as Git's parse_buffer_signed_by_header
+// does: the payload its signature signs (the commit without any header
+// whose name starts with gpgsig, byte for byte what Git signs), the
+// armored signature of its gpgsig headers (nil when there is none), and
+// the time of its first committer header (zero when it cannot be read).
 func SplitCommit(commit []byte) (payload, sig []byte, when time.Time) {
 	payload = make([]byte, 0, len(commit))
-	var skip, isSig bool
+	var skip, isSig, committer bool
 	for rest := commit; len(rest) > 0; {
 		full := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
@@ -240,13 +315,13 @@ func SplitCommit(commit []byte) (payload, sig []byte, when time.Time) {
 			continue
 		}
 		key, value, _ := bytes.Cut(line, []byte(" "))
-		isSig = string(key) == "gpgsig" && sig == nil
-		skip = string(key) == "gpgsig" || string(key) == "gpgsig-sha256"
+		isSig = string(key) == "gpgsig"
+		skip = bytes.HasPrefix(line, []byte("gpgsig"))
 		switch {
 		case isSig:
 			sig = append(append(sig, value...), '\n')
-		case string(key) == "committer":
-			when = commitTime(value)
+		case string(key) == "committer" && !committer:
+			committer, when = true, commitTime(value)
 		}
 		if !skip {
 			payload = append(payload, full...)

@@ -57,10 +57,10 @@ type VerifyConfig struct {
 	Stages []string `yaml:"stages" json:"stages,omitempty"`
 }
 
-// VerifiesStage reports whether a candidate must be signed to enter stage
-// by either of the configurations: the candidate's own and main's tip's
-// (nil is skipped), so that a commit that drops the requirement is itself
-// still checked.
+// VerifiesStage reports whether either of the configurations (nil is
+// skipped) lists stage in verify.stages. signing.Verifier.Admit asks it of
+// the candidate's, main's tip's and the stage's released candidate's, and
+// adds the stages given to ferry from outside the repository.
 func VerifiesStage(stage string, configs ...*Config) bool {
 	for _, c := range configs {
 		if c != nil && slices.Contains(c.Verify.Stages, stage) {

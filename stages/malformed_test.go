@@ -554,7 +554,7 @@ var malformed = []struct {
 		name: "config unknown key", kind: "ferry",
 		src: "settle: 10s\nconcurency: latest\n",
 		want: []string{
-			"ferry.yaml:2:1: unknown field \"concurency\" (known: alerts, project, remediation, services, settle, stageBranchPrefix, stages, subscriptions)",
+			"ferry.yaml:2:1: unknown field \"concurency\" (known: alerts, project, remediation, services, settle, stageBranchPrefix, stages, subscriptions, verify)",
 		},
 	},
 	{

@@ -212,7 +212,9 @@ type Run struct {
 	RolledBack string `yaml:"rolledBack,omitempty"`
 	// Signer is who signed the candidate, in a stage that requires a
 	// signature: the allowed signer, or the key of a signature that did
-	// not count (empty when there was none).
+	// not count (empty when there was none). It is for people to read:
+	// ferry checks the signature again before every task and never trusts
+	// this field, which anyone who can push to ferry/status can write.
 	Signer string `yaml:"signer,omitempty"`
 	// Depth counts the sequences that triggered each other up to this run
 	// (0 for a candidate's first run).

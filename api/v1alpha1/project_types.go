@@ -52,6 +52,11 @@ const (
 	// SecretKeyAllowedPGPKeys, in the repository's Secret, holds the
 	// armored OpenPGP public keys that may sign candidates.
 	SecretKeyAllowedPGPKeys = "allowedPGPKeys"
+	// SecretKeyVerifyStages, in the repository's Secret, names stages
+	// (separated by commas or spaces) only signed candidates enter,
+	// besides ferry.yaml's verify.stages and the controller's
+	// --verify-stages; no commit to the repository turns them off.
+	SecretKeyVerifyStages = "verifyStages"
 )
 
 // ForgeKind names a forge's API.

@@ -1,11 +1,17 @@
 package main_test
 
 import (
+	"bytes"
+	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
+	"github.com/ferrycd/ferry/internal/promserver"
 )
 
 // TestSignPinCommits pins with --signing-key-file: git verify-commit
@@ -34,4 +40,48 @@ func TestSignPinCommits(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "--signing-key-file: read signing key "+bad) || strings.Contains(r.stderr, "s3cr3t") {
 		t.Errorf("ferry pin with a bad key: %d\n%s", r.code, r.stderr)
 	}
+}
+
+// TestSignRunVerifyStages runs ferry run with --verify-stages on a project
+// whose ferry.yaml verifies nothing: the unsigned candidate stops before
+// production, and a bump signed by an allowed key reaches it.
+func TestSignRunVerifyStages(t *testing.T) {
+	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = prom.Close() }()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go e2e.HealthyCarts(ctx, prom)
+	alice := gittest.SSHSigningKey(t, "alice@example.com")
+	bare := gittest.InitBare(t)
+	gittest.CommitTxtar(t, bare, "main", "testdata/fast.txtar")
+	_, url := gittest.NewHTTPServer(t, bare, nil)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "allowed_signers"), alice.Public+"\n")
+	cmd := exec.Command(ferryBin, "run", "--repo", url, "--state-dir", filepath.Join(dir, "state"),
+		"--prometheus-url", prom.URL, "--listen", freeAddr(t), "--poll-interval", "1s",
+		"--verify-stages", "production", "--allowed-signers-file", filepath.Join(dir, "allowed_signers"))
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("ferry run log:\n%s", logs.String())
+		}
+	}()
+	e2e.WaitFor(t, 60*time.Second, "the unsigned seed stopped before production", func() bool {
+		out, err := gittest.TryGit(bare, "show", "ferry/status:status.json")
+		return err == nil && strings.Contains(out, `"reason": "UnsignedCandidate"`)
+	})
+	if img := e2e.StageImage(bare, "production"); img != "" {
+		t.Errorf("production runs %q from an unsigned candidate", img)
+	}
+	gittest.CommitSigned(t, bare, "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")}, alice)
+	e2e.WaitFor(t, 60*time.Second, "the signed carts 0.11.2 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
 }

@@ -13,25 +13,28 @@ type signingFlags struct {
 	keyFile            string
 	allowedSignersFile string
 	allowedPGPKeysFile string
+	verifyStages       []string
 }
 
-// bindVerify binds --allowed-signers-file and --allowed-pgp-keys-file.
+// bindVerify binds --allowed-signers-file, --allowed-pgp-keys-file and
+// --verify-stages.
 func (f *signingFlags) bindVerify(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.verifyStages, "verify-stages", nil, "stages only signed candidates enter, besides ferry.yaml's verify.stages; no commit to the repository turns these off (docs/signing.md)")
 	fs.StringVar(&f.allowedSignersFile, "allowed-signers-file", "", "SSH keys allowed to sign candidates for ferry.yaml's verify stages, in Git's allowed signers format (gpg.ssh.allowedSignersFile)")
 	fs.StringVar(&f.allowedPGPKeysFile, "allowed-pgp-keys-file", "", "armored OpenPGP public keys allowed to sign candidates for ferry.yaml's verify stages")
 }
 
-// verifier reads the allowed signers; nil when none is given, which
-// allows no signer.
+// verifier reads the allowed signers and the verify stages; nil when
+// none is given, which allows no signer.
 func (f *signingFlags) verifier() (*signing.Verifier, error) {
-	if f.allowedSignersFile == "" && f.allowedPGPKeysFile == "" {
+	if f.allowedSignersFile == "" && f.allowedPGPKeysFile == "" && len(f.verifyStages) == 0 {
 		return nil, nil
 	}
 	v, err := signing.LoadVerifier(f.allowedSignersFile, f.allowedPGPKeysFile)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	return v, nil
+	return v.WithStages(f.verifyStages...), nil
 }
 
 // signer reads --signing-key-file; nil without it.

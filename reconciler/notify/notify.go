@@ -238,7 +238,7 @@ func (n *Webhook) post(ctx context.Context, r *receiver, data []byte) error {
 
 func slackText(n Notification) string {
 	var b strings.Builder
-	icon := map[Event]string{EventApprovalNeeded: ":raising_hand:", EventApprovalExpired: ":hourglass:", EventGateFailed: ":x:", EventRolledBack: ":rewind:", EventProblemEscalated: ":rotating_light:"}[n.Event]
+	icon := map[Event]string{EventApprovalNeeded: ":raising_hand:", EventApprovalExpired: ":hourglass:", EventGateFailed: ":x:", EventRolledBack: ":rewind:", EventProblemEscalated: ":rotating_light:", EventUnsignedCandidate: ":lock:"}[n.Event]
 	fmt.Fprintf(&b, "%s *%s* — %s in %s", icon, n.Event, n.Service, n.Stage)
 	if n.Version != "" {
 		fmt.Fprintf(&b, " (`%s`)", n.Version)

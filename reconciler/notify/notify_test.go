@@ -72,6 +72,34 @@ func TestNotificationsAreRetried(t *testing.T) {
 	}
 }
 
+// TestSlackTextIcons checks that every event's Slack text starts with an
+// icon.
+func TestSlackTextIcons(t *testing.T) {
+	slack := &flaky{}
+	ss := httptest.NewServer(slack)
+	defer ss.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := notify.NewWebhook(ctx, notify.Options{SlackURL: ss.URL, Backoff: 10 * time.Millisecond, Log: testr.New(t)})
+	events := []notify.Event{notify.EventApprovalNeeded, notify.EventApprovalExpired, notify.EventGateFailed, notify.EventRolledBack, notify.EventProblemEscalated, notify.EventUnsignedCandidate}
+	for _, e := range events {
+		n.Notify(notify.Notification{Event: e, Stage: "production", Service: "carts", Message: "m"})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(slack.got()) < len(events) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d delivered", len(slack.got()), len(events))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, body := range slack.got() {
+		var text struct{ Text string }
+		if err := json.Unmarshal([]byte(body), &text); err != nil || !strings.HasPrefix(text.Text, ":") {
+			t.Errorf("slack text without an icon: %v %q", err, text.Text)
+		}
+	}
+}
+
 func TestNotifyingNeverBlocksTheLoop(t *testing.T) {
 	block := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
