@@ -1,0 +1,150 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrycd/ferry/internal/browsertest"
+	"github.com/ferrycd/ferry/internal/e2e"
+	"github.com/ferrycd/ferry/status"
+)
+
+// startFerry starts ferry in the background; stop interrupts it as Ctrl-C
+// does and returns its exit code.
+func startFerry(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
+	t.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	out = &syncBuffer{}
+	var errb syncBuffer
+	cmd.Stdout, cmd.Stderr = out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	stopped := false
+	stop = func() int {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Errorf("ferry %s did not stop within 20s of an interrupt\nstderr:\n%s", args[0], errb.String())
+			}
+		}
+		return cmd.ProcessState.ExitCode()
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("ferry %s stdout:\n%s\nstderr:\n%s", args[0], out.String(), errb.String())
+		}
+	})
+	return out, stop
+}
+
+// getOK reads a page or API answer that must be 200.
+func getOK(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b.String())
+	}
+	return b.String()
+}
+
+// TestDemoUIShowsTheStory runs `ferry demo --ui` as a user would and reads
+// the story back from its dashboard: carts' versions per stage, the
+// staging gate's failure with its chart of response times against the
+// thresholds, and the production problem closed by scaling. Then
+// `ferry ui` serves the same repository on its own.
+func TestDemoUIShowsTheStory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo plays for half a minute")
+	}
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	out, stop := startFerry(t, "demo", "--ui", "--ui-listen", addr, "--dir", filepath.Join(dir, "ws"), "--no-color", "--speed", "2")
+	board := "http://" + addr + "/projects/default/sockshop"
+	e2e.WaitFor(t, 4*time.Minute, "the end of the story", func() bool { return strings.Contains(out.String(), "The dashboard stays open at "+board) })
+	if !strings.Contains(out.String(), "the dashboard shows the story as it happens: "+board) {
+		t.Errorf("the demo does not print the dashboard's address first:\n%s", out.String())
+	}
+
+	checkStoryDashboard(t, board)
+	if dirs := os.Getenv("FERRY_SCREENSHOTS"); dirs != "" {
+		for page, file := range map[string]string{"": "dashboard-board.png", "/services/carts": "dashboard-service.png", "/problems": "dashboard-problems.png"} {
+			if err := browsertest.Screenshot(t.Context(), board+page, filepath.Join(dirs, file)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("ferry demo --ui exited %d after an interrupt, want 0", code)
+	}
+
+	// ferry ui: the same repository, read by a process of its own.
+	uiAddr := freeAddr(t)
+	uiOut, _ := startFerry(t, "ui", "--repo", filepath.Join(dir, "ws", "sockshop.git"), "--listen", uiAddr, "--state-dir", filepath.Join(dir, "ui-state"))
+	uiBoard := "http://" + uiAddr + "/projects/default/sockshop"
+	e2e.WaitFor(t, 30*time.Second, "ferry ui's address", func() bool { return strings.Contains(uiOut.String(), uiBoard) })
+	checkStoryDashboard(t, uiBoard)
+}
+
+// checkStoryDashboard reads the demo's story from a dashboard's board.
+func checkStoryDashboard(t *testing.T, board string) {
+	t.Helper()
+	base, _, _ := strings.Cut(board, "/projects/")
+	var sum status.Summary
+	if err := json.Unmarshal([]byte(getOK(t, base+"/api/v1/projects/default/sockshop/status")), &sum); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	deployed := map[string]string{}
+	for _, st := range sum.Stages {
+		for _, svc := range st.Services {
+			if svc.Name == "carts" && svc.Deployed != nil {
+				deployed[st.Name] = svc.Deployed.Pin
+			}
+		}
+	}
+	for stage, want := range map[string]string{"dev": "carts:0.11.2", "staging": "carts:0.11.1", "production": "carts:0.11.1"} {
+		if !strings.HasSuffix(deployed[stage], want) {
+			t.Errorf("the dashboard's status has carts %q in %s, want %s", deployed[stage], stage, want)
+		}
+	}
+
+	page := getOK(t, board)
+	dev, staging, prod := strings.Index(page, `data-stage="dev"`), strings.Index(page, `data-stage="staging"`), strings.Index(page, `data-stage="production"`)
+	if dev < 0 || dev > staging || staging > prod {
+		t.Errorf("the board's stages are not in shipyard order (dev %d, staging %d, production %d)", dev, staging, prod)
+	}
+
+	svc := getOK(t, board+"/services/carts")
+	for _, want := range []string{`data-chart="chart-staging-response-time-p95"`, "fail", "pass ", "warning "} {
+		if !strings.Contains(svc, want) {
+			t.Errorf("carts' page lacks %q", want)
+		}
+	}
+	problems := getOK(t, board+"/problems")
+	for _, want := range []string{"closed", "replicaCount"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("the problems page lacks %q", want)
+		}
+	}
+}
