@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -84,6 +85,15 @@ func TestRunPromotesABumpEndToEnd(t *testing.T) {
 		if got := get(t, base+path); !strings.Contains(got, want) {
 			t.Errorf("%s lacks %q:\n%.300s", path, want, got)
 		}
+	}
+
+	// The dashboard is served beside the endpoints, read from the same mirror.
+	name := strings.TrimSuffix(path.Base(url), ".git")
+	if page := get(t, base+"/projects/default/"+name); !strings.HasPrefix(page, "200 ") || !strings.Contains(page, "image=carts:0.11.2") {
+		t.Errorf("the dashboard's board of default/%s:\n%.500s", name, page)
+	}
+	if got := get(t, base+"/api/v1/projects/default/"+name+"/services/carts/history?stage=production"); !strings.Contains(got, "deploy carts image=carts:0.11.2 to production") {
+		t.Errorf("the read API's history of carts:\n%.500s", got)
 	}
 
 	st := ferry(t, "", "status", "--repo", url)

@@ -58,4 +58,11 @@ func TestRunConfig(t *testing.T) {
 		return resp.StatusCode == http.StatusOK && strings.Contains(string(b), "team/shop: ok")
 	})
 	e2e.WaitFor(t, 60*time.Second, "carts in dev", func() bool { return e2e.StageImage(bare, "dev") == "carts:0.11.1" })
+	// The dashboard shows every project of the process at its key.
+	if got := get(t, "http://"+addr+"/api/v1/projects"); !strings.Contains(got, `"namespace": "team"`) && !strings.Contains(got, `"namespace":"team"`) {
+		t.Errorf("the dashboard's projects lack team/shop:\n%.500s", got)
+	}
+	e2e.WaitFor(t, 30*time.Second, "carts on team/shop's board", func() bool {
+		return strings.Contains(get(t, "http://"+addr+"/projects/team/shop"), "image=carts:0.11.1")
+	})
 }
