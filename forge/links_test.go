@@ -14,14 +14,26 @@ func TestWebLinks(t *testing.T) {
 		opts forge.Options
 		want forge.Links
 	}{
-		{"github.com", forge.Options{Kind: forge.GitHub, API: "https://api.github.com", Repo: "acme/shop"},
-			forge.Links{Commit: "https://github.com/acme/shop/commit/{sha}", Pull: "https://github.com/acme/shop/pull/{number}"}},
-		{"github enterprise", forge.Options{Kind: forge.GitHub, API: "https://git.acme.io/api/v3/", Repo: "acme/shop"},
-			forge.Links{Commit: "https://git.acme.io/acme/shop/commit/{sha}", Pull: "https://git.acme.io/acme/shop/pull/{number}"}},
-		{"gitlab", forge.Options{Kind: forge.GitLab, API: "https://gitlab.acme.io/api/v4", Repo: "platform/delivery/shop"},
-			forge.Links{Commit: "https://gitlab.acme.io/platform/delivery/shop/-/commit/{sha}", Pull: "https://gitlab.acme.io/platform/delivery/shop/-/merge_requests/{number}"}},
-		{"gitea under a path", forge.Options{Kind: forge.Gitea, API: "http://127.0.0.1:3000/git/api/v1", Repo: "acme/shop"},
-			forge.Links{Commit: "http://127.0.0.1:3000/git/acme/shop/commit/{sha}", Pull: "http://127.0.0.1:3000/git/acme/shop/pulls/{number}"}},
+		{
+			"github.com",
+			forge.Options{Kind: forge.GitHub, API: "https://api.github.com", Repo: "acme/shop"},
+			forge.Links{Commit: "https://github.com/acme/shop/commit/{sha}", Pull: "https://github.com/acme/shop/pull/{number}"},
+		},
+		{
+			"github enterprise",
+			forge.Options{Kind: forge.GitHub, API: "https://git.acme.io/api/v3/", Repo: "acme/shop"},
+			forge.Links{Commit: "https://git.acme.io/acme/shop/commit/{sha}", Pull: "https://git.acme.io/acme/shop/pull/{number}"},
+		},
+		{
+			"gitlab",
+			forge.Options{Kind: forge.GitLab, API: "https://gitlab.acme.io/api/v4", Repo: "platform/delivery/shop"},
+			forge.Links{Commit: "https://gitlab.acme.io/platform/delivery/shop/-/commit/{sha}", Pull: "https://gitlab.acme.io/platform/delivery/shop/-/merge_requests/{number}"},
+		},
+		{
+			"gitea under a path",
+			forge.Options{Kind: forge.Gitea, API: "http://127.0.0.1:3000/git/api/v1", Repo: "acme/shop"},
+			forge.Links{Commit: "http://127.0.0.1:3000/git/acme/shop/commit/{sha}", Pull: "http://127.0.0.1:3000/git/acme/shop/pulls/{number}"},
+		},
 		{"no API", forge.Options{Kind: forge.GitHub, Repo: "acme/shop"}, forge.Links{}},
 		{"unknown kind", forge.Options{Kind: "bitbucket", API: "https://api.bitbucket.org/2.0", Repo: "acme/shop"}, forge.Links{}},
 	} {
