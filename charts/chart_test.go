@@ -216,17 +216,17 @@ func TestChartDeployments(t *testing.T) {
 			},
 		},
 		{
-			name:     "selector, election id, no election, extra args",
-			values:   "shards: [a]\nwatchLabelSelector: team=shop\nleaderElection:\n  enabled: false\n  id: x\nextraArgs: [--timeout=5m]\nlogFormat: text\n",
+			name:     "selector, election id, no election, extra args, no dashboard",
+			values:   "shards: [a]\nwatchLabelSelector: team=shop\nleaderElection:\n  enabled: false\n  id: x\nextraArgs: [--timeout=5m]\nlogFormat: text\nui: {enabled: false}\n",
 			replicas: 1,
 			want: map[string][]string{
 				"ferry": {
 					"controller", "--watch-label-selector=team=shop,!sharding.fluxcd.io/key", "--state-dir=/var/lib/ferry", "--listen=:8080",
-					"--metrics-bind-address=:8081", "--health-probe-bind-address=:9440", "--log-format=text", "--timeout=5m",
+					"--metrics-bind-address=:8081", "--health-probe-bind-address=:9440", "--log-format=text", "--no-ui", "--timeout=5m",
 				},
 				"ferry-a": {
 					"controller", "--watch-label-selector=team=shop,sharding.fluxcd.io/key=a", "--state-dir=/var/lib/ferry", "--listen=:8080",
-					"--metrics-bind-address=:8081", "--health-probe-bind-address=:9440", "--log-format=text", "--timeout=5m",
+					"--metrics-bind-address=:8081", "--health-probe-bind-address=:9440", "--log-format=text", "--no-ui", "--timeout=5m",
 				},
 			},
 		},

@@ -81,8 +81,8 @@ func (r *ProjectReconciler) observe(p *v1alpha1.Project, o fleet.Observation) {
 	for _, c := range o.Conditions() {
 		r.set(p, c.Type, c.Status, c.Reason, c.Message)
 	}
-	if o.Summary == nil {
-		return
+	if !o.Running || o.Summary == nil {
+		return // a suspended project's stages are those it last reported
 	}
 	p.Status.Stages = o.Summary.ProjectStages()
 	if !o.Main.IsZero() {

@@ -45,6 +45,8 @@ type Options struct {
 	// Signer signs the commits of the projects whose repository Secret has
 	// no signingKey; nil leaves them unsigned.
 	Signer gitstore.Signer
+	// NoUI leaves the dashboard out of [Fleet.Handler].
+	NoUI bool
 	// Registerer receives the projects' metrics, labelled by project.
 	Registerer prometheus.Registerer
 	Log        logr.Logger
@@ -243,7 +245,8 @@ const keyProject = "project"
 // /api/v1/events/<namespace>/<name> — and, for the process, /healthz,
 // /readyz (ready once every project that runs has finished a pass; a
 // project that cannot deliver says so in its status, not here),
-// /metrics, and the dashboard at every other path ([Fleet.Dashboard]).
+// /metrics, and, unless Options.NoUI, the dashboard at every other path
+// ([Fleet.Dashboard]).
 func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -266,7 +269,9 @@ func (f *Fleet) Handler(metricsHandler http.Handler) http.Handler {
 	}
 	mux.HandleFunc("POST /hooks/{kind}/{namespace}/{name}", route("/hooks/"))
 	mux.HandleFunc("POST /api/v1/{kind}/{namespace}/{name}", route("/api/v1/"))
-	mux.Handle("/", f.Dashboard())
+	if !f.opts.NoUI {
+		mux.Handle("/", f.Dashboard())
+	}
 	return mux
 }
 

@@ -23,7 +23,7 @@ func WebLinks(opts Options) Links {
 		return Links{}
 	}
 	web := *u
-	web.RawQuery, web.Fragment = "", ""
+	web.User, web.RawQuery, web.Fragment = nil, "", "" // no credentials on a page
 	switch opts.Kind {
 	case GitHub:
 		if web.Host == "api.github.com" {

@@ -34,6 +34,11 @@ func TestWebLinks(t *testing.T) {
 			forge.Options{Kind: forge.Gitea, API: "http://127.0.0.1:3000/git/api/v1", Repo: "acme/shop"},
 			forge.Links{Commit: "http://127.0.0.1:3000/git/acme/shop/commit/{sha}", Pull: "http://127.0.0.1:3000/git/acme/shop/pulls/{number}"},
 		},
+		{
+			"credentials in the API URL",
+			forge.Options{Kind: forge.Gitea, API: "https://ferry:s3cret@gitea.acme.io/api/v1", Repo: "acme/shop"},
+			forge.Links{Commit: "https://gitea.acme.io/acme/shop/commit/{sha}", Pull: "https://gitea.acme.io/acme/shop/pulls/{number}"},
+		},
 		{"no API", forge.Options{Kind: forge.GitHub, Repo: "acme/shop"}, forge.Links{}},
 		{"unknown kind", forge.Options{Kind: "bitbucket", API: "https://api.bitbucket.org/2.0", Repo: "acme/shop"}, forge.Links{}},
 	} {

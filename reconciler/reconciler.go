@@ -112,7 +112,7 @@ func New(opts Options) (*Reconciler, error) {
 	projects.RenderLimits = opts.Render
 	// What else changes a pass's result over the same refs keys its memory.
 	key := idle.Key(opts.Timeout, opts.GateWait, opts.ForgePoll, opts.PullRequests != nil, opts.Announcer != nil,
-		fmt.Sprintf("%T", opts.Querier), opts.Render, opts.Store.Options().StagePrefix, opts.Store.MainRef())
+		fmt.Sprintf("%T", opts.Querier), opts.Render, opts.Store.Options().StagePrefix, opts.Store.MainRef(), opts.Verifier.Fingerprint())
 	return &Reconciler{opts: opts, projects: projects, idle: idle.Open(filepath.Join(opts.Store.Options().Dir, idle.File), key)}, nil
 }
 
@@ -135,12 +135,12 @@ type PassResult struct {
 // Pass fetches, computes every transition and pushes them atomically. When
 // a ref moved meanwhile it fetches and recomputes.
 func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
+	defer memory.Release() // the peak of a large pass is not kept for the idle ones (after the unlock)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := r.opts.Now()
 	res, err := r.pass(ctx)
 	r.opts.Metrics.ObservePass(r.opts.Now().Sub(start), res.Pushed, res.Transitions, err)
-	memory.Release() // the peak of a large pass is not kept for the idle ones
 	return res, err
 }
 

@@ -73,6 +73,7 @@ func TestRestartSkipsOnlyWhatIsDone(t *testing.T) {
 		}, check: func(*testing.T, *world) {}},
 		{name: "triggered", full: true, change: func(w *world, _ time.Time) { reconciler.NewLoop(w.rec, time.Minute).Trigger() }, check: production("carts:0.11.2")},
 		{name: "settings changed", full: true, change: func(*world, time.Time) {}, edit: func(o *reconciler.Options) { o.Timeout = 2 * time.Hour }, check: production("carts:0.11.2")},
+		{name: "verified stages changed", full: true, change: func(*world, time.Time) {}, edit: func(o *reconciler.Options) { o.Verifier = o.Verifier.WithStages("production") }, check: func(*testing.T, *world) {}},
 		{name: "idle memory unreadable", full: true, change: func(*world, time.Time) {}, before: func(w *world) {
 			if err := os.WriteFile(filepath.Join(w.store.Options().Dir, "idle.json"), []byte("{"), 0o600); err != nil {
 				w.t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 type controllerFlags struct {
 	kubeconfig string
+	noUI       bool
 	opts       controller.Options
 	stateDir   string
 	signing    signingFlags
@@ -71,6 +72,7 @@ The Helm chart in charts/ferry installs it (see docs/kubernetes.md).`,
 	fs.StringVar(&f.opts.MetricsBindAddress, "metrics-bind-address", ":8081", "address of /metrics (0 turns it off)")
 	fs.StringVar(&f.opts.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "address of /healthz and /readyz (0 turns it off)")
 	fs.StringVar(&f.opts.Listen, "listen", ":8080", "address of the projects' webhooks and reports")
+	fs.BoolVar(&f.noUI, "no-ui", false, "do not serve the dashboard at / beside the webhooks")
 	fs.DurationVar(&f.timeout, "timeout", reconciler.DefaultTimeout, "timeout of every wait without one of its own")
 	fs.DurationVar(&f.gateWait, "gate-wait", reconciler.DefaultGateWait, "how long a pass waits for quality gates")
 	fs.DurationVar(&f.render.Timeout, "render-timeout", renderer.DefaultTimeout, "time limit of rendering one chart")
@@ -108,7 +110,7 @@ func (f *controllerFlags) run(ctx context.Context, cmd *cobra.Command) error {
 	f.opts.Config, f.opts.Log = cfg, log
 	f.opts.LeaderElectionNamespace = cmp.Or(f.opts.LeaderElectionNamespace, os.Getenv("POD_NAMESPACE"))
 	f.opts.Fleet = fleet.Options{
-		StateDir: f.stateDir, Server: f.server,
+		StateDir: f.stateDir, Server: f.server, NoUI: f.noUI,
 		Reconciler: reconciler.Options{Timeout: f.timeout, GateWait: f.gateWait, Render: f.render},
 	}
 	if f.opts.Fleet.Signer, err = f.signing.signer(); err != nil {

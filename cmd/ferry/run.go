@@ -40,6 +40,7 @@ type runFlags struct {
 	signing      signingFlags
 	prom         evaluator.PrometheusOptions
 	listen       string
+	noUI         bool
 	poll         time.Duration
 	timeout      time.Duration
 	render       renderer.Options
@@ -110,6 +111,7 @@ FERRY_WEBHOOK_SECRET (or --webhook-secret-file), FERRY_SIGNAL_SECRET (or
 	fs.StringVar(&f.prom.BasicAuthPasswordFile, "prometheus-password-file", "", "file holding the basic auth password for Prometheus")
 	fs.StringVar(&f.prom.CAFile, "prometheus-ca-file", "", "PEM bundle of certificate authorities for Prometheus")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the HTTP endpoints")
+	fs.BoolVar(&f.noUI, "no-ui", false, "do not serve the dashboard at / beside the endpoints")
 	fs.DurationVar(&f.poll, "poll-interval", 30*time.Second, "how often to ask the remote for its refs")
 	fs.DurationVar(&f.timeout, "timeout", reconciler.DefaultTimeout, "timeout of every wait without one of its own")
 	fs.DurationVar(&f.render.Timeout, "render-timeout", renderer.DefaultTimeout, "time limit of rendering one chart; a chart over it fails its run")
@@ -193,11 +195,17 @@ func (f *runFlags) run(ctx context.Context, stderr io.Writer) error {
 	}
 	dash := localProject(s, forge.WebLinks(f.forge))
 	ui := dashboard.New(dashboard.Options{Projects: func() []dashboard.Project { return []dashboard.Project{dash} }, Log: log.WithName("dashboard")})
-	f.server.UI = ui
+	if !f.noUI {
+		f.server.UI = ui
+	}
 	srv := ingress.NewServer(f.listen, ingress.Handler(loop, f.server))
 	srv.RegisterOnShutdown(ui.Close)
 	go func() { _ = srv.Serve(ln) }()
-	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "dashboard", projectURL(ln.Addr(), dash), "stateDir", filepath.Clean(f.repo.opts.Dir))
+	board := projectURL(ln.Addr(), dash)
+	if f.noUI {
+		board = "off"
+	}
+	log.Info("ferry is running", "repo", s.URL(), "listen", ln.Addr().String(), "dashboard", board, "stateDir", filepath.Clean(f.repo.opts.Dir))
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var reviewing sync.WaitGroup

@@ -43,7 +43,7 @@ func (f *runFlags) runFleet(ctx context.Context, stderr io.Writer) error {
 	f.secretsFromEnv()
 	f.events.Log = log.WithName("events")
 	opts := fleet.Options{
-		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: f.server, Events: f.events,
+		StateDir: f.repo.opts.Dir, SecretsDir: f.secretsDir, Registerer: reg, Log: log, Server: f.server, Events: f.events, NoUI: f.noUI,
 		Reconciler: reconciler.Options{Timeout: f.timeout, Render: f.render, GateWait: f.gateWait, Notifier: f.notifier(ctx, log)},
 	}
 	sf := f.signing

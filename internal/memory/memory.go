@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -13,6 +14,8 @@ const MinAllocated = 64 << 20
 const (
 	metricAllocs = "/gc/heap/allocs:bytes" // allocated since the start
 	metricLive   = "/gc/heap/live:bytes"   // marked live by the last collection
+	metricGOGC   = "/gc/gogc:percent"      // GOGC; 0 when collection is off
+	metricLimit  = "/gc/gomemlimit:bytes"  // GOMEMLIMIT; math.MaxInt64 when unset
 )
 
 var (
@@ -31,11 +34,17 @@ var (
 // its largest pass. A release costs one garbage collection; the bound
 // keeps it rare beside the collections the runtime makes anyway (one per
 // live heap allocated), also in a process that runs many projects. It
-// reports whether it released.
+// reports whether it released. It leaves alone a process whose memory is
+// tuned by its operator: with GOMEMLIMIT set or GOGC=off.
 func Release() bool {
-	s := []metrics.Sample{{Name: metricAllocs}, {Name: metricLive}}
+	s := []metrics.Sample{{Name: metricAllocs}, {Name: metricLive}, {Name: metricGOGC}, {Name: metricLimit}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+	for _, v := range s {
+		if v.Value.Kind() != metrics.KindUint64 {
+			return false
+		}
+	}
+	if s[2].Value.Uint64() == 0 || s[3].Value.Uint64() != math.MaxInt64 {
 		return false
 	}
 	allocs, live := s[0].Value.Uint64(), s[1].Value.Uint64()
