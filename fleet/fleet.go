@@ -70,6 +70,7 @@ type Fleet struct {
 type member struct {
 	key      string
 	project  v1alpha1.Project
+	trust    string // the repository Secret's signing keys and signers, fingerprinted
 	store    *gitstore.Store
 	loop     *reconciler.Loop
 	reviewer *review.Reviewer
@@ -104,14 +105,17 @@ func (f *Fleet) Run(ctx context.Context, projects []v1alpha1.Project) error {
 	return nil
 }
 
-// Set runs a project, or restarts it when its spec changed since; a
-// suspended project is stopped and kept, answered at its paths.
+// Set runs a project, or restarts it when its spec changed since, or what
+// its repository Secret holds to sign and verify commits (read once, when
+// the project starts); a suspended project is stopped and kept, answered
+// at its paths.
 func (f *Fleet) Set(p v1alpha1.Project) error {
 	key := Key(&p)
 	f.mu.Lock()
 	old := f.members[key]
 	f.mu.Unlock()
-	if old != nil && equality.Semantic.DeepEqual(old.project.Spec, p.Spec) {
+	if old != nil && equality.Semantic.DeepEqual(old.project.Spec, p.Spec) &&
+		old.trust == f.secret(p.Namespace, p.Spec.Repository.SecretRef).trust() {
 		return nil
 	}
 	f.Delete(key)
@@ -174,9 +178,9 @@ func (f *Fleet) StopAll() {
 const msgLoopEnded = "project loop ended"
 
 func (f *Fleet) member(p *v1alpha1.Project) (*member, error) {
-	m := &member{key: Key(p), project: *p, done: make(chan struct{})}
 	spec := &p.Spec
 	repo := f.secret(p.Namespace, spec.Repository.SecretRef)
+	m := &member{key: Key(p), project: *p, trust: repo.trust(), done: make(chan struct{})}
 	signer, err := repo.signer(f.opts.Signer)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package fleet
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,4 +117,20 @@ func (s secret) verifier(def *signing.Verifier) (*signing.Verifier, error) {
 		return v, nil
 	}
 	return v.WithStages(listed...), nil
+}
+
+// trust fingerprints what a project signs with and admits into its verify
+// stages, as its repository Secret holds it: the keys a restart reads
+// again. Unreadable keys fingerprint as absent (building the project then
+// says why).
+func (s secret) trust() string {
+	h := sha256.New()
+	for _, key := range []string{v1alpha1.SecretKeySigningKey, v1alpha1.SecretKeyAllowedSigners, v1alpha1.SecretKeyAllowedPGPKeys, v1alpha1.SecretKeyVerifyStages} {
+		var data []byte
+		if p := s.file(key); p != "" {
+			data, _ = os.ReadFile(p)
+		}
+		_, _ = fmt.Fprintf(h, "%s %d %x\n", key, len(data), sha256.Sum256(data))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

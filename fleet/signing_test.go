@@ -79,3 +79,56 @@ func TestSignFleetProjectFromSecret(t *testing.T) {
 		}
 	}
 }
+
+// A project restarts when its repository Secret's signers change, though
+// its spec does not: the controller calls Set every interval, and a
+// rotated allowedSigners applies then.
+func TestSignersRotatedInTheSecretApply(t *testing.T) {
+	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = prom.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e2e.HealthyCarts(ctx, prom)
+	alice, bob := gittest.SSHSigningKey(t, "alice@example.com"), gittest.SSHSigningKey(t, "bob@example.com")
+	bare := gittest.InitBare(t)
+	gittest.CommitTxtar(t, bare, "main", "../cmd/ferry/testdata/fast.txtar")
+	gittest.CommitFiles(t, bare, "main", "settle fast", gittest.Files{"ferry.yaml": gittest.Text("settle: 1s\n")})
+	_, url := gittest.NewHTTPServer(t, bare, nil)
+	secrets := t.TempDir()
+	repoSecret := filepath.Join(secrets, "default", "repo")
+	if err := os.MkdirAll(repoSecret, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeSecret := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(repoSecret, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeSecret("allowedSigners", bob.Public+"\n")
+	writeSecret("verifyStages", "production\n")
+	projects, diags := fleet.LoadConfig("projects.yaml", []byte("apiVersion: delivery.ferrycd.io/v1alpha1\nkind: Project\nmetadata: {name: shop}\n"+
+		"spec:\n  repository: {url: '"+url+"', secretRef: {name: repo}}\n  interval: 1s\n  prometheus: {url: '"+prom.URL+"'}\n"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	f := fleet.New(ctx, fleet.Options{StateDir: t.TempDir(), SecretsDir: secrets, Registerer: prometheus.NewRegistry(), Log: testr.New(t)})
+	defer f.StopAll()
+	if err := f.Set(projects[0]); err != nil {
+		t.Fatal(err)
+	}
+	e2e.WaitFor(t, 60*time.Second, "the unsigned seed stopped before production", func() bool {
+		out, err := gittest.TryGit(bare, "show", "ferry/status:status.json")
+		return err == nil && strings.Contains(out, `"reason": "UnsignedCandidate"`)
+	})
+
+	writeSecret("allowedSigners", alice.Public+"\n")
+	if err := f.Set(projects[0]); err != nil {
+		t.Fatal(err)
+	}
+	gittest.CommitSigned(t, bare, "main", "bump carts", gittest.Files{"services/carts/pin.yaml": gittest.Text("image: carts:0.11.2\n")}, alice)
+	e2e.WaitFor(t, 60*time.Second, "carts 0.11.2 signed by the newly allowed alice in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.2" })
+}
