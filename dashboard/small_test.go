@@ -1,11 +1,22 @@
 package dashboard_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/go-logr/logr"
+	"go.uber.org/goleak"
+
+	"github.com/ferrycd/ferry/dashboard"
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/internal/gittest"
 )
 
@@ -102,3 +113,70 @@ func TestStatusCodes(t *testing.T) {
 	})
 }
 
+// TestEventsWhenProjectsComeAndGo follows /events as the projects list
+// does: a project shown for the first time, then no longer shown, is a
+// change.
+func TestEventsWhenProjectsComeAndGo(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
+	open := func(name string) dashboard.Project {
+		s, err := gitstore.Open(gitstore.Options{URL: smallRepo(t, gittest.Files{"status.json": gittest.Text(minimalStatus)}), Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		if _, err := s.Fetch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return dashboard.Project{Namespace: "shop", Name: name, Store: s}
+	}
+	a, b := open("a"), open("b")
+	var mu sync.Mutex
+	shown := []dashboard.Project{a}
+	show := func(ps ...dashboard.Project) {
+		mu.Lock()
+		defer mu.Unlock()
+		shown = ps
+	}
+	d := dashboard.New(dashboard.Options{
+		Projects: func() []dashboard.Project {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(shown)
+		},
+		Refresh: 50 * time.Millisecond, Log: logr.Discard(),
+	})
+	hs := httptest.NewServer(d)
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := stream(t, ctx, hs.URL+"/events")
+	next := func() dashboard.Change {
+		t.Helper()
+		select {
+		case data := <-events:
+			var c dashboard.Change
+			if err := json.Unmarshal([]byte(data), &c); err != nil {
+				t.Fatalf("event data %s: %v", data, err)
+			}
+			return c
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return dashboard.Change{}
+		}
+	}
+	show(a, b)
+	if c := next(); c.Project != "shop/b" || c.Refs == "" {
+		t.Errorf("after shop/b appeared: %+v, want a change of shop/b with its refs", c)
+	}
+	show(a)
+	if c := next(); c.Project != "shop/b" || c.Refs != "" {
+		t.Errorf("after shop/b went away: %+v, want a change of shop/b without refs", c)
+	}
+	cancel()
+	for range events {
+	}
+}
