@@ -35,6 +35,8 @@ type state struct {
 	snap gitstore.Snapshot
 	// head is the ferry/status commit; zero when there is none.
 	head gitstore.Hash
+	// parsed is the project's entry in the server's status cache.
+	parsed *parsedStatus
 }
 
 // load fetches the project's store when the dashboard fetches, and takes
@@ -45,7 +47,7 @@ func (s *Server) load(ctx context.Context, p Project) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read refs of %s: %w", p.Key(), err)
 	}
-	return &state{p: p, snap: snap, head: snap.Get(p.Store.FerryRef("status"))}, nil
+	return &state{p: p, snap: snap, head: snap.Get(p.Store.FerryRef("status")), parsed: s.cache.of(p)}, nil
 }
 
 // statusJSON returns status.json as ferry wrote it.
@@ -56,21 +58,18 @@ func (st *state) statusJSON() ([]byte, error) {
 	return st.p.Store.ReadFile(st.head, status.JSONFile)
 }
 
-// summary returns status.json, parsed.
+// summary returns status.json, parsed (shared: not to be changed).
 func (st *state) summary() (*status.Summary, error) {
-	data, err := st.statusJSON()
-	if err != nil {
-		return nil, err
-	}
-	return status.ParseSummary(data)
+	return st.parsed.summary(st)
 }
 
-// branch reads ferry/status: slots and problems.
+// branch reads ferry/status: slots and problems (shared: not to be
+// changed).
 func (st *state) branch() (*status.Branch, error) {
 	if st.head.IsZero() {
 		return nil, errNoStatus
 	}
-	return status.Read(st.p.Store.Reader, st.head, nil)
+	return st.parsed.branchOf(st)
 }
 
 // problems returns every problem, newest first, as `ferry problems` lists
@@ -208,6 +207,11 @@ func (s *Server) projects() []Project {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	keep := map[string]bool{}
+	for _, p := range out {
+		keep[p.Key()] = true
+	}
+	s.cache.forget(keep)
 	return out
 }
 
