@@ -28,6 +28,10 @@ type ProjectInfo struct {
 	Error string `json:"error,omitempty"`
 }
 
+// MaxHistoryLimit is the largest ?limit= the history route takes: a
+// request reads at most that many transitions.
+const MaxHistoryLimit = 1000
+
 // apiError is the body of every error the API returns.
 type apiError struct {
 	Error string `json:"error"`
@@ -96,6 +100,10 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, apiError{Error: "limit " + strconv.Quote(v) + ": want a positive number"})
 			return
 		}
+		if n > MaxHistoryLimit {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "limit " + v + ": at most " + strconv.Itoa(MaxHistoryLimit)})
+			return
+		}
 		opts.Limit = n
 	}
 	entries, err := history.Read(st.p.Store, st.snap, opts)
@@ -111,7 +119,12 @@ func (s *Server) apiEvaluation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	data, err := st.evaluation(r.PathValue("id"))
+	q := r.URL.Query()
+	data, err := st.evaluation(r.PathValue("id"), q.Get("stage"), q.Get("service"))
+	if errors.Is(err, errBadRequest) {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
+		return
+	}
 	if err != nil {
 		s.apiFail(w, err)
 		return
@@ -151,7 +164,7 @@ func (s *Server) apiState(w http.ResponseWriter, r *http.Request) (*state, bool)
 // apiFail answers an error: 404 for what Git does not hold, 500 else.
 func (s *Server) apiFail(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
-	if gitstore.IsNotFound(err) || errors.Is(err, errNoStatus) {
+	if notHeld(err) {
 		code = http.StatusNotFound
 	} else {
 		s.opts.Log.Error(err, "read failed")

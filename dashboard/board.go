@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/ferrycd/ferry/gitstore"
 	"github.com/ferrycd/ferry/status"
 )
 
@@ -23,6 +25,8 @@ type boardPage struct {
 	// Problems are the open problems.
 	Problems []problemView
 	Corrupt  []*status.Corruption
+	// NoStatus says why there is no board yet: ferry has not run a pass.
+	NoStatus string
 }
 
 // boardRow is one service across the stages.
@@ -57,16 +61,23 @@ func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.load(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
-		return
-	}
-	data, err := st.board()
-	if err != nil {
-		s.fail(w, r, http.StatusNotFound, err.Error())
+		s.readFail(w, r, err)
 		return
 	}
 	base := "/projects/" + p.Key()
-	s.render(w, r, "board", http.StatusOK, page{
+	code := http.StatusOK
+	data, err := st.board()
+	switch {
+	case errors.Is(err, errNoStatus), gitstore.IsNotFound(err):
+		// A board that waits for the first pass, live so that it
+		// shows the first status as soon as it lands.
+		code = http.StatusNotFound
+		data = &boardPage{Key: p.Key(), URL: base, NoStatus: err.Error(), Conditions: st.conditions(nil)}
+	case err != nil:
+		s.readFail(w, r, err)
+		return
+	}
+	s.render(w, r, "board", code, page{
 		Title: p.Key(), Crumbs: []link{{"Projects", "/"}, {p.Key(), base}},
 		Live: "/events?project=" + p.Key(), Fragment: base + "?fragment=1", Data: data,
 	})

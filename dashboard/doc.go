@@ -32,12 +32,16 @@
 // A Store serialises access to its mirror with its own lock, so the
 // dashboard may read while a reconciler fetches and pushes through the same
 // Store; it never pushes. With Options.Fetch the dashboard fetches each
-// store itself, at most once per Options.Refresh.
+// store itself, at most once per Options.Refresh. What the board, the
+// projects list and the problems parse of ferry/status is kept per
+// project, keyed by the ferry/status commit, so that the requests for one
+// commit parse it once.
 //
 // # Live updates
 //
 // While at least one client follows /events, one goroutine looks at every
 // project's refs each Options.Refresh and sends a "refs" event naming the
-// projects whose refs moved; it stops when the last client leaves.
+// projects whose refs moved, that appeared or that went away; it stops
+// when the last client leaves.
 // [Server.Close] ends every stream, for a graceful shutdown.
 package dashboard

@@ -18,10 +18,12 @@ import (
 // proxies keep it open.
 const heartbeat = 15 * time.Second
 
-// Change is the data of a "refs" event: a project's refs moved.
+// Change is the data of a "refs" event: a project's refs moved, or the
+// project appeared or went away.
 type Change struct {
 	Project string `json:"project"`
-	// Refs is a digest of the project's refs, the same until one moves.
+	// Refs is a digest of the project's refs, the same until one moves;
+	// empty when the project is no longer shown.
 	Refs string `json:"refs"`
 }
 
@@ -30,10 +32,14 @@ type Change struct {
 type watcher struct {
 	s *Server
 
+	// mu guards the clients and the loop's handles; it is never held
+	// while refs are read or fetched.
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
+	// ready is closed once the loop's first scan recorded the refs.
+	ready chan struct{}
 	// scanMu guards refs, the last digest seen per project: a loop that
 	// is stopping may still scan while the next one starts.
 	scanMu sync.Mutex
@@ -44,17 +50,23 @@ func newWatcher(s *Server) *watcher {
 	return &watcher{s: s, subs: map[chan Change]struct{}{}, refs: map[string]string{}}
 }
 
-// subscribe adds a client; the first one starts the loop.
-func (w *watcher) subscribe() chan Change {
+// subscribe adds a client; the first one starts the loop. It returns once
+// the loop recorded the refs the client's page was rendered from, or ctx
+// ended.
+func (w *watcher) subscribe(ctx context.Context) chan Change {
 	ch := make(chan Change, 16)
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.subs[ch] = struct{}{}
 	if w.cancel == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		w.cancel, w.done = cancel, make(chan struct{})
-		w.scan(ctx) // the digests clients' pages were rendered from
-		go w.loop(ctx, w.done)
+		loopCtx, cancel := context.WithCancel(context.Background())
+		w.cancel, w.done, w.ready = cancel, make(chan struct{}), make(chan struct{})
+		go w.loop(loopCtx, w.done, w.ready)
+	}
+	ready := w.ready
+	w.mu.Unlock()
+	select {
+	case <-ready:
+	case <-ctx.Done():
 	}
 	return ch
 }
@@ -68,7 +80,7 @@ func (w *watcher) unsubscribe(ch chan Change) {
 	if len(w.subs) == 0 && w.cancel != nil {
 		w.cancel()
 		done = w.done
-		w.cancel, w.done = nil, nil
+		w.cancel, w.done, w.ready = nil, nil, nil
 	}
 	w.mu.Unlock()
 	if done != nil {
@@ -76,8 +88,10 @@ func (w *watcher) unsubscribe(ch chan Change) {
 	}
 }
 
-func (w *watcher) loop(ctx context.Context, done chan struct{}) {
+func (w *watcher) loop(ctx context.Context, done, ready chan struct{}) {
 	defer close(done)
+	w.scan(ctx, true)
+	close(ready)
 	t := time.NewTicker(w.s.opts.Refresh)
 	defer t.Stop()
 	for {
@@ -86,7 +100,7 @@ func (w *watcher) loop(ctx context.Context, done chan struct{}) {
 			return
 		case <-t.C:
 		}
-		changes := w.scan(ctx)
+		changes := w.scan(ctx, false)
 		w.mu.Lock()
 		for ch := range w.subs {
 			for _, c := range changes {
@@ -101,8 +115,9 @@ func (w *watcher) loop(ctx context.Context, done chan struct{}) {
 }
 
 // scan reads every project's refs and returns the projects whose refs
-// moved since the last scan.
-func (w *watcher) scan(ctx context.Context) []Change {
+// moved since the last scan, the projects shown for the first time and
+// those no longer shown. The first scan of a loop only records the refs.
+func (w *watcher) scan(ctx context.Context, first bool) []Change {
 	w.scanMu.Lock()
 	defer w.scanMu.Unlock()
 	var out []Change
@@ -110,25 +125,16 @@ func (w *watcher) scan(ctx context.Context) []Change {
 	stores := map[*gitstore.Store]bool{}
 	for _, p := range w.s.projects() {
 		stores[p.Store] = true
+		key := p.Key()
+		seen[key] = true
 		w.s.refresh(ctx, p)
 		snap, err := p.Store.Snapshot()
 		if err != nil {
-			w.s.opts.Log.Error(err, "read refs failed", "project", p.Key())
+			w.s.opts.Log.Error(err, "read refs failed", "project", key)
 			continue
 		}
-		names := make([]string, 0, len(snap.Refs))
-		for n := range snap.Refs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		h := sha256.New()
-		for _, n := range names {
-			_, _ = fmt.Fprintf(h, "%s %s\n", n, snap.Refs[n])
-		}
-		digest := hex.EncodeToString(h.Sum(nil))[:16]
-		key := p.Key()
-		seen[key] = true
-		if old, ok := w.refs[key]; ok && old != digest {
+		digest := refsDigest(snap)
+		if old, ok := w.refs[key]; !first && (!ok || old != digest) {
 			out = append(out, Change{Project: key, Refs: digest})
 		}
 		w.refs[key] = digest
@@ -136,10 +142,27 @@ func (w *watcher) scan(ctx context.Context) []Change {
 	for k := range w.refs {
 		if !seen[k] {
 			delete(w.refs, k)
+			if !first {
+				out = append(out, Change{Project: k})
+			}
 		}
 	}
 	w.s.forget(stores)
 	return out
+}
+
+// refsDigest is a digest of a snapshot's refs, names and targets.
+func refsDigest(snap gitstore.Snapshot) string {
+	names := make([]string, 0, len(snap.Refs))
+	for n := range snap.Refs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		_, _ = fmt.Fprintf(h, "%s %s\n", n, snap.Refs[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // events streams "refs" events (server-sent events), one per project
@@ -164,7 +187,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	// A stream outlives the server's write timeout, which is meant for
 	// the other requests.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	ch := s.live.subscribe()
+	ch := s.live.subscribe(r.Context())
 	defer s.live.unsubscribe(ch)
 	_, _ = fmt.Fprint(w, "retry: 2000\n: ferry dashboard\n\n")
 	flusher.Flush()

@@ -104,6 +104,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, msg stri
 	s.render(w, r, "error", code, page{Title: http.StatusText(code), Crumbs: []link{{"Projects", "/"}}, Data: msg})
 }
 
+// readFail renders the error page of a failed read: 404 for what Git
+// does not hold (no status yet, an unknown service), else 500, logged.
+func (s *Server) readFail(w http.ResponseWriter, r *http.Request, err error) {
+	if notHeld(err) {
+		s.fail(w, r, http.StatusNotFound, err.Error())
+		return
+	}
+	s.opts.Log.Error(err, "read failed", "path", r.URL.Path)
+	s.fail(w, r, http.StatusInternalServerError, err.Error())
+}
+
 // assetHandler serves the embedded assets, cached for a day.
 func assetHandler() http.Handler {
 	sub, err := fs.Sub(assetFS, "assets")

@@ -59,12 +59,12 @@ func (s *Server) pageProblems(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.load(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.readFail(w, r, err)
 		return
 	}
 	problems, err := st.problems()
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.readFail(w, r, err)
 		return
 	}
 	base := "/projects/" + p.Key()
@@ -80,7 +80,7 @@ func (s *Server) pageProblems(w http.ResponseWriter, r *http.Request) {
 
 // noted returns the evaluation record noted on a commit, or nil.
 func (st *state) noted(sha string) *evaluator.Record {
-	data, err := st.evaluation(sha)
+	data, err := st.evaluation(sha, "", "")
 	if err != nil {
 		return nil
 	}

@@ -19,6 +19,15 @@ import (
 // errNoStatus is a project whose ferry/status branch does not exist yet.
 var errNoStatus = errors.New("no ferry/status branch yet: ferry has not run a pass")
 
+// errUnknownService is a service status.json does not name and no stage
+// branch has a transition of.
+var errUnknownService = errors.New("no such service: status.json does not name it and no stage branch has a transition of it")
+
+// notHeld tells the errors of what Git does not hold: answered 404.
+func notHeld(err error) bool {
+	return gitstore.IsNotFound(err) || errors.Is(err, errNoStatus) || errors.Is(err, errUnknownService)
+}
+
 // state is what one request reads of a project: the refs of one snapshot,
 // never re-read halfway through.
 type state struct {
@@ -26,6 +35,8 @@ type state struct {
 	snap gitstore.Snapshot
 	// head is the ferry/status commit; zero when there is none.
 	head gitstore.Hash
+	// parsed is the project's entry in the server's status cache.
+	parsed *parsedStatus
 }
 
 // load fetches the project's store when the dashboard fetches, and takes
@@ -36,7 +47,7 @@ func (s *Server) load(ctx context.Context, p Project) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read refs of %s: %w", p.Key(), err)
 	}
-	return &state{p: p, snap: snap, head: snap.Get(p.Store.FerryRef("status"))}, nil
+	return &state{p: p, snap: snap, head: snap.Get(p.Store.FerryRef("status")), parsed: s.cache.of(p)}, nil
 }
 
 // statusJSON returns status.json as ferry wrote it.
@@ -47,21 +58,18 @@ func (st *state) statusJSON() ([]byte, error) {
 	return st.p.Store.ReadFile(st.head, status.JSONFile)
 }
 
-// summary returns status.json, parsed.
+// summary returns status.json, parsed (shared: not to be changed).
 func (st *state) summary() (*status.Summary, error) {
-	data, err := st.statusJSON()
-	if err != nil {
-		return nil, err
-	}
-	return status.ParseSummary(data)
+	return st.parsed.summary(st)
 }
 
-// branch reads ferry/status: slots and problems.
+// branch reads ferry/status: slots and problems (shared: not to be
+// changed).
 func (st *state) branch() (*status.Branch, error) {
 	if st.head.IsZero() {
 		return nil, errNoStatus
 	}
-	return status.Read(st.p.Store.Reader, st.head, nil)
+	return st.parsed.branchOf(st)
 }
 
 // problems returns every problem, newest first, as `ferry problems` lists
@@ -103,10 +111,18 @@ var (
 	recordIDPattern = regexp.MustCompile(`^[0-9A-Za-z._-]+$`)
 )
 
+// maxLedgerScan bounds the stage/service directories of the ledger that
+// an evaluation ID without ?stage= and ?service= is looked for in.
+const maxLedgerScan = 100
+
+// errBadRequest is a request the API cannot answer as asked: 400.
+var errBadRequest = errors.New("bad request")
+
 // evaluation returns an evaluation record as stored: the note on a stage
 // commit when id is a full commit SHA, else the ledger file whose name is
-// the record's ID (<time>-<run>).
-func (st *state) evaluation(id string) ([]byte, error) {
+// the record's ID (<time>-<run>): in stage and svc's directory when both
+// are given, else looked for in at most maxLedgerScan directories.
+func (st *state) evaluation(id, stage, svc string) ([]byte, error) {
 	rd := st.p.Store.Reader
 	if shaPattern.MatchString(id) {
 		notes := st.snap.Get(st.p.Store.NotesRef())
@@ -122,19 +138,34 @@ func (st *state) evaluation(id string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	if !recordIDPattern.MatchString(id) || st.head.IsZero() {
+	if !pathName(id) || st.head.IsZero() {
 		return nil, fmt.Errorf("find evaluation %q: %w", id, gitstore.ErrNotFound)
+	}
+	if stage != "" || svc != "" {
+		if !pathName(stage) || !pathName(svc) {
+			return nil, fmt.Errorf("find evaluation %q: stage %q and service %q: want both, each a name: %w", id, stage, svc, errBadRequest)
+		}
+		data, err := rd.ReadFile(st.head, evaluator.LedgerPath(stage, svc, id))
+		if err != nil {
+			return nil, fmt.Errorf("find evaluation %q of %s in %s: %w", id, svc, stage, err)
+		}
+		return data, nil
 	}
 	stages, err := rd.ListDir(st.head, evaluator.LedgerDir)
 	if err != nil {
 		return nil, fmt.Errorf("find evaluation %q: %w", id, err)
 	}
+	scanned := 0
 	for _, stage := range stages {
 		svcs, err := rd.ListDir(st.head, evaluator.LedgerDir+"/"+stage)
 		if err != nil {
 			continue
 		}
 		for _, svc := range svcs {
+			if scanned == maxLedgerScan {
+				return nil, fmt.Errorf("find evaluation %q: not in the first %d stage/service directories of the ledger: give ?stage= and ?service=: %w", id, maxLedgerScan, errBadRequest)
+			}
+			scanned++
 			data, err := rd.ReadFile(st.head, evaluator.LedgerPath(stage, svc, id))
 			if err == nil {
 				return data, nil
@@ -142,6 +173,11 @@ func (st *state) evaluation(id string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("find evaluation %q: %w", id, gitstore.ErrNotFound)
+}
+
+// pathName is a name that is one path element: no separator, not . or ..
+func pathName(s string) bool {
+	return recordIDPattern.MatchString(s) && s != "." && s != ".."
 }
 
 // conditions are the project's conditions: its controller's, else those
@@ -171,6 +207,11 @@ func (s *Server) projects() []Project {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	keep := map[string]bool{}
+	for _, p := range out {
+		keep[p.Key()] = true
+	}
+	s.cache.forget(keep)
 	return out
 }
 

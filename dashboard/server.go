@@ -73,6 +73,7 @@ type Server struct {
 	mux   *http.ServeMux
 	pages *pages
 	live  *watcher
+	cache *statusCache
 
 	fetchMu sync.Mutex
 	fetched map[*gitstore.Store]time.Time
@@ -90,7 +91,7 @@ func New(opts Options) *Server {
 	opts.Validate()
 	s := &Server{
 		opts: opts, mux: http.NewServeMux(), pages: newPages(),
-		fetched: map[*gitstore.Store]time.Time{}, closed: make(chan struct{}),
+		fetched: map[*gitstore.Store]time.Time{}, closed: make(chan struct{}), cache: newStatusCache(),
 	}
 	s.live = newWatcher(s)
 	s.routes()

@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -68,13 +70,13 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.load(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.readFail(w, r, err)
 		return
 	}
 	svc := r.PathValue("service")
 	data, err := st.service(svc)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.readFail(w, r, err)
 		return
 	}
 	base := "/projects/" + p.Key()
@@ -91,7 +93,14 @@ func (st *state) service(svc string) (*servicePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	sp.Stages = st.stageOrder(entries)
+	sum, err := st.summary()
+	if err != nil && !notHeld(err) {
+		return nil, err
+	}
+	if len(entries) == 0 && (sum == nil || !slices.Contains(sum.ServiceNames(), svc)) {
+		return nil, fmt.Errorf("service %s of %s: %w", svc, st.p.Key(), errUnknownService)
+	}
+	sp.Stages = st.stageOrder(sum, entries)
 	for _, e := range entries {
 		sp.Transitions = append(sp.Transitions, transition{Entry: e, CommitURL: expand(st.p.CommitURL, "{sha}", e.Commit)})
 	}
@@ -127,9 +136,9 @@ func (st *state) service(svc string) (*servicePage, error) {
 
 // stageOrder is the shipyard's order as status.json has it, then any
 // other stage the history names.
-func (st *state) stageOrder(entries []history.Entry) []string {
+func (st *state) stageOrder(sum *status.Summary, entries []history.Entry) []string {
 	var out []string
-	if sum, err := st.summary(); err == nil {
+	if sum != nil {
 		out = sum.StageNames()
 	}
 	for _, e := range entries {
@@ -169,7 +178,8 @@ func candidates(ts []transition, stages []string, commitURL string) []candidateR
 
 func (st *state) recordView(rec *evaluator.Record) recordView {
 	rv := recordView{
-		Record: rec, API: "/api/v1/projects/" + st.p.Key() + "/evaluations/" + rec.ID,
+		Record: rec, API: "/api/v1/projects/" + st.p.Key() + "/evaluations/" + rec.ID +
+			"?stage=" + url.QueryEscape(rec.Stage) + "&service=" + url.QueryEscape(rec.Service),
 		CommitURL: expand(st.p.CommitURL, "{sha}", rec.Commit),
 	}
 	for _, o := range rec.Objectives {

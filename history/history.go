@@ -9,9 +9,13 @@ import (
 	"github.com/ferrycd/ferry/gitstore"
 )
 
-// DefaultLimit is how many commits of each stage branch Read walks when
-// Options.Limit is zero.
+// DefaultLimit is how many transitions Read returns when Options.Limit is
+// zero.
 const DefaultLimit = 200
+
+// DefaultMaxWalk is how many commits of each stage branch Read walks at
+// most when Options.MaxWalk is zero.
+const DefaultMaxWalk = 20000
 
 // Entry is one transition of a service in a stage: a commit ferry made on
 // the stage branch, newest first in a history.
@@ -33,16 +37,27 @@ type Options struct {
 	Service string
 	// Stage keeps only one stage; empty reads every stage branch.
 	Stage string
-	// Limit bounds the commits read per stage branch (DefaultLimit if 0).
+	// Limit bounds the transitions returned, the newest first
+	// (DefaultLimit if 0): each stage branch is walked until it gave Limit
+	// of the service's commits.
 	Limit int
+	// MaxWalk bounds the commits walked per stage branch, however few of
+	// them are the service's (DefaultMaxWalk if 0): older transitions are
+	// not read.
+	MaxWalk int
 }
 
 // Read returns a service's transitions across the stage branches of snap,
-// newest first, with the verdicts found in the notes of snap. A stage
-// branch's first parents are walked back from its tip.
+// newest first, with the verdicts found in the notes of snap: the newest
+// opts.Limit of them. A stage branch's first parents are walked back from
+// its tip until it gave Limit transitions of the service or MaxWalk
+// commits were walked.
 func Read(s *gitstore.Store, snap gitstore.Snapshot, opts Options) ([]Entry, error) {
 	if opts.Limit <= 0 {
 		opts.Limit = DefaultLimit
+	}
+	if opts.MaxWalk <= 0 {
+		opts.MaxWalk = DefaultMaxWalk
 	}
 	prefix := gitstore.BranchRef(s.Options().StagePrefix)
 	notes := snap.Get(s.NotesRef())
@@ -53,18 +68,23 @@ func Read(s *gitstore.Store, snap gitstore.Snapshot, opts Options) ([]Entry, err
 			continue
 		}
 		h := snap.Get(ref)
-		for i := 0; i < opts.Limit && !h.IsZero(); i++ {
+		found := 0
+		for i := 0; i < opts.MaxWalk && found < opts.Limit && !h.IsZero(); i++ {
 			c, err := s.Commit(h)
 			if err != nil {
 				return nil, err
 			}
 			if v, _ := c.Trailers.Get(gitstore.TrailerService); v == opts.Service {
 				out = append(out, entry(s.Reader, notes, stage, c))
+				found++
 			}
 			h = c.FirstParent()
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
+	if len(out) > opts.Limit {
+		out = out[:opts.Limit]
+	}
 	return out, nil
 }
 

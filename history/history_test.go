@@ -2,6 +2,8 @@ package history_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -101,7 +103,9 @@ func TestRead(t *testing.T) {
 	}{
 		{"every stage, newest first", history.Options{Service: "carts"}, "", all},
 		{"one stage", history.Options{Service: "carts", Stage: "staging"}, "", all[1:3]},
-		{"limit per stage branch", history.Options{Service: "carts", Limit: 1}, "", all[:2]},
+		{"limit: the newest transitions", history.Options{Service: "carts", Limit: 1}, "", all[:1]},
+		{"limit across the stages", history.Options{Service: "carts", Limit: 3}, "", all[:3]},
+		{"max walk per stage branch", history.Options{Service: "carts", MaxWalk: 1}, "", all[:2]},
 		{"another service", history.Options{Service: "carts-db"}, "", []history.Entry{{
 			Stage: "dev", Time: at(1), Commit: c[1], Task: "deployment", Run: "r2", Candidate: main1,
 			Subject: "deployment carts-db in dev",
@@ -120,6 +124,43 @@ func TestRead(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReadPastOtherServices reads a service whose transitions are older
+// than more commits of other services than the limit: the walk goes on
+// until it found the service's, up to MaxWalk commits.
+func TestReadPastOtherServices(t *testing.T) {
+	ts := []transition{
+		{"dev", "carts", "deployment", "r1", "", "", 0},
+		{"dev", "carts", "deployment", "r2", "", "", 0},
+	}
+	for i := range 250 {
+		ts = append(ts, transition{"dev", fmt.Sprintf("svc-%03d", i), "deployment", "o" + strconv.Itoa(i), "", "", 0})
+	}
+	s, snap, c := build(t, ts)
+	for _, tc := range []struct {
+		name string
+		opts history.Options
+		want []string
+	}{
+		{"default limit", history.Options{Service: "carts"}, []string{c[1], c[0]}},
+		{"limit 1", history.Options{Service: "carts", Limit: 1}, []string{c[1]}},
+		{"walk too short", history.Options{Service: "carts", MaxWalk: 251}, []string{c[1]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := history.Read(s, snap, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			commits := []string{}
+			for _, e := range got {
+				commits = append(commits, e.Commit)
+			}
+			if diff := cmp.Diff(tc.want, commits); diff != "" {
+				t.Errorf("commits (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +28,10 @@ main commit, and which gate let it through. No running ferry is needed.
 main commit a candidate was built from. It takes a unique prefix of 4 or more
 hex digits, resolved among the commits of main, the stage branches and
 ferry's branches (up to 20000 of them).
+
+--limit counts transitions, not commits: the newest N transitions of the
+service are shown, however many commits of other services lie between them.
+Each stage branch is walked back at most 20000 commits.
 
 Without --repo, ferry reads $FERRY_REPO, else the origin remote of the clone
 it runs in.`,
@@ -76,7 +81,7 @@ it runs in.`,
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "only this stage")
 	cmd.Flags().StringVar(&commit, "commit", "", "only the transitions of this stage or main commit: "+commitHelp)
-	cmd.Flags().IntVar(&limit, "limit", history.DefaultLimit, "commits to read per stage branch")
+	cmd.Flags().IntVar(&limit, "limit", history.DefaultLimit, "transitions to show, the newest first (each stage branch is walked back at most "+strconv.Itoa(history.DefaultMaxWalk)+" commits)")
 	out = bindOutput(cmd, outputHuman, outputJSON, outputYAML)
 	repo.bindReport(cmd.Flags())
 	return cmd
