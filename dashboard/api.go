@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -105,6 +107,10 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		opts.Limit = n
+	}
+	if ok, err := st.known(opts.Service); err != nil || !ok {
+		s.apiFail(w, cmp.Or(err, fmt.Errorf("service %s of %s: %w", opts.Service, st.p.Key(), errUnknownService)))
+		return
 	}
 	entries, err := history.Read(st.p.Store, st.snap, opts)
 	if err != nil {

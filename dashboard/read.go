@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,7 +22,7 @@ var errNoStatus = errors.New("no ferry/status branch yet: ferry has not run a pa
 
 // errUnknownService is a service status.json does not name and no stage
 // branch has a transition of.
-var errUnknownService = errors.New("no such service: status.json does not name it and no stage branch has a transition of it")
+var errUnknownService = errors.New("no such service: status.json does not name it, main has no services/ directory of it and the stage branches no recent transition")
 
 // notHeld tells the errors of what Git does not hold: answered 404.
 func notHeld(err error) bool {
@@ -223,3 +224,32 @@ func expand(tmpl, placeholder, value string) string {
 	}
 	return strings.ReplaceAll(tmpl, placeholder, value)
 }
+
+// known reports whether svc is a service of the project: status.json
+// names it, main has its directory under services/, or one of the last
+// knownWalk commits of a stage branch is its. An unknown name costs a
+// bounded read, not a walk of the stage branches' whole history.
+func (st *state) known(svc string) (bool, error) {
+	if svc == "" || svc == "." || svc == ".." || strings.Contains(svc, "/") {
+		return false, nil
+	}
+	sum, err := st.summary()
+	if err != nil && !notHeld(err) {
+		return false, err
+	}
+	if sum != nil && slices.Contains(sum.ServiceNames(), svc) {
+		return true, nil
+	}
+	if main := st.snap.Get(st.p.Store.MainRef()); !main.IsZero() {
+		if ok, err := st.p.Store.Exists(main, "services/"+svc); err != nil || ok {
+			return ok, err
+		}
+	}
+	// A service since removed from main: known by its recent transitions.
+	entries, err := history.Read(st.p.Store, st.snap, history.Options{Service: svc, Limit: 1, MaxWalk: knownWalk})
+	return len(entries) > 0, err
+}
+
+// knownWalk is how many commits of each stage branch are read to find a
+// service that neither status.json nor main names.
+const knownWalk = 1000

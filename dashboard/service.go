@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,6 +90,9 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request) {
 func (st *state) service(svc string) (*servicePage, error) {
 	base := "/projects/" + st.p.Key()
 	sp := &servicePage{Key: st.p.Key(), URL: base + "/services/" + svc, Service: svc}
+	if ok, err := st.known(svc); err != nil || !ok {
+		return nil, cmp.Or(err, fmt.Errorf("service %s of %s: %w", svc, st.p.Key(), errUnknownService))
+	}
 	entries, err := st.history(svc)
 	if err != nil {
 		return nil, err
@@ -96,9 +100,6 @@ func (st *state) service(svc string) (*servicePage, error) {
 	sum, err := st.summary()
 	if err != nil && !notHeld(err) {
 		return nil, err
-	}
-	if len(entries) == 0 && (sum == nil || !slices.Contains(sum.ServiceNames(), svc)) {
-		return nil, fmt.Errorf("service %s of %s: %w", svc, st.p.Key(), errUnknownService)
 	}
 	sp.Stages = st.stageOrder(sum, entries)
 	for _, e := range entries {
