@@ -57,14 +57,7 @@ func newClusterWith(t *testing.T, crdDirs ...string) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Close() })
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
+	prom := e2e.HealthyPrometheus(t)
 	return &cluster{t: t, env: env, c: c, prom: prom}
 }
 

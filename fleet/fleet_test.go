@@ -20,21 +20,15 @@ import (
 	"github.com/ferrycd/ferry/fleet"
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
-	"github.com/ferrycd/ferry/internal/promserver"
 	"github.com/ferrycd/ferry/reconciler/ingress"
 )
 
 // One process delivers two projects: each from its own repository, each
 // woken by webhooks at its own path, neither touching the other.
 func TestFleetDeliversEachProjectAtItsOwnPath(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Close() })
+	prom := e2e.HealthyPrometheus(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 	repos := map[string]string{}
 	var config strings.Builder
 	for _, name := range []string{"shop", "payments"} {

@@ -11,7 +11,6 @@ import (
 	"github.com/ferrycd/ferry/fleet"
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
-	"github.com/ferrycd/ferry/internal/promserver"
 )
 
 // Two replicas that briefly both run a project — a leader that has not
@@ -19,14 +18,9 @@ import (
 // once: their pushes are compare-and-swap, so the second to push a
 // transition finds the ref moved and recomputes from what the first did.
 func TestOverlappingReplicasDeliverOnce(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Close() })
+	prom := e2e.HealthyPrometheus(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "../cmd/ferry/testdata/fast.txtar")
 	_, url := gittest.NewHTTPServer(t, bare, nil)

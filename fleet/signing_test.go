@@ -14,7 +14,6 @@ import (
 	"github.com/ferrycd/ferry/fleet"
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
-	"github.com/ferrycd/ferry/internal/promserver"
 )
 
 // A project's repository Secret holds the key ferry signs with and the
@@ -23,14 +22,9 @@ import (
 // production, a bump signed by an allowed key reaches it, and git verify-
 // commit accepts what ferry wrote.
 func TestSignFleetProjectFromSecret(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Close() })
+	prom := e2e.HealthyPrometheus(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go e2e.HealthyCarts(ctx, prom)
 	ferryKey := gittest.SSHSigningKey(t, "ferry@example.com")
 	alice := gittest.SSHSigningKey(t, "alice@example.com")
 	bare := gittest.InitBare(t)
@@ -84,14 +78,9 @@ func TestSignFleetProjectFromSecret(t *testing.T) {
 // its spec does not: the controller calls Set every interval, and a
 // rotated allowedSigners applies then.
 func TestSignersRotatedInTheSecretApply(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Close() })
+	prom := e2e.HealthyPrometheus(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go e2e.HealthyCarts(ctx, prom)
 	alice, bob := gittest.SSHSigningKey(t, "alice@example.com"), gittest.SSHSigningKey(t, "bob@example.com")
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "../cmd/ferry/testdata/fast.txtar")

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,20 +18,12 @@ import (
 
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
-	"github.com/ferrycd/ferry/internal/promserver"
 )
 
 // TestRunPromotesABumpEndToEnd runs ferry run as a process against a real
 // Git server and an embedded Prometheus, as a user would.
 func TestRunPromotesABumpEndToEnd(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = prom.Close() }()
-	ctx, stopSamples := context.WithCancel(context.Background())
-	defer stopSamples()
-	go e2e.HealthyCarts(ctx, prom) // healthy workloads in every stage
+	prom := e2e.HealthyPrometheus(t)
 
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "testdata/fast.txtar")

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/internal/gittest"
-	"github.com/ferrycd/ferry/internal/promserver"
 )
 
 // TestSignPinCommits pins with --signing-key-file: git verify-commit
@@ -46,14 +44,7 @@ func TestSignPinCommits(t *testing.T) {
 // whose ferry.yaml verifies nothing: the unsigned candidate stops before
 // production, and a bump signed by an allowed key reaches it.
 func TestSignRunVerifyStages(t *testing.T) {
-	prom, err := promserver.Start(promserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = prom.Close() }()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go e2e.HealthyCarts(ctx, prom)
+	prom := e2e.HealthyPrometheus(t)
 	alice := gittest.SSHSigningKey(t, "alice@example.com")
 	bare := gittest.InitBare(t)
 	gittest.CommitTxtar(t, bare, "main", "testdata/fast.txtar")

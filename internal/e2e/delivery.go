@@ -38,6 +38,20 @@ func StageImage(bare, stage string) string {
 	return ""
 }
 
+// HealthyPrometheus starts the embedded Prometheus with healthy carts in
+// every stage (see HealthyCarts) until the test ends.
+func HealthyPrometheus(tb testing.TB) *promserver.Server {
+	tb.Helper()
+	prom, err := promserver.Start(promserver.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(func() { cancel(); _ = prom.Close() })
+	go HealthyCarts(ctx, prom)
+	return prom
+}
+
 // HealthyCarts plays healthy workloads until ctx ends: carts answers in
 // 100 ms in dev, staging and production, written to prom every 250 ms.
 func HealthyCarts(ctx context.Context, prom *promserver.Server) {
