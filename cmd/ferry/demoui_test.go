@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,43 +14,6 @@ import (
 	"github.com/ferrycd/ferry/internal/e2e"
 	"github.com/ferrycd/ferry/status"
 )
-
-// startFerry starts ferry in the background; stop interrupts it as Ctrl-C
-// does and returns its exit code.
-func startFerry(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
-	t.Helper()
-	cmd := exec.Command(ferryBin, args...)
-	out = &syncBuffer{}
-	var errb syncBuffer
-	cmd.Stdout, cmd.Stderr = out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	stopped := false
-	stop = func() int {
-		if !stopped {
-			stopped = true
-			_ = cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-done:
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-				t.Errorf("ferry %s did not stop within 20s of an interrupt\nstderr:\n%s", args[0], errb.String())
-			}
-		}
-		return cmd.ProcessState.ExitCode()
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("ferry %s stdout:\n%s\nstderr:\n%s", args[0], out.String(), errb.String())
-		}
-	})
-	return out, stop
-}
 
 // getOK reads a page or API answer that must be 200.
 func getOK(t *testing.T, url string) string {

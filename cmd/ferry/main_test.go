@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/tools/txtar"
 
@@ -334,4 +335,41 @@ func TestValidateReadsWhatRunReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startFerry starts ferry in the background; stop interrupts it as Ctrl-C
+// does and returns its exit code.
+func startFerry(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
+	t.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	out = &syncBuffer{}
+	var errb syncBuffer
+	cmd.Stdout, cmd.Stderr = out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	stopped := false
+	stop = func() int {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Errorf("ferry %s did not stop within 20s of an interrupt\nstderr:\n%s", args[0], errb.String())
+			}
+		}
+		return cmd.ProcessState.ExitCode()
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("ferry %s stdout:\n%s\nstderr:\n%s", args[0], out.String(), errb.String())
+		}
+	})
+	return out, stop
 }

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,21 +49,9 @@ func TestSignRunVerifyStages(t *testing.T) {
 	_, url := gittest.NewHTTPServer(t, bare, nil)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "allowed_signers"), alice.Public+"\n")
-	cmd := exec.Command(ferryBin, "run", "--repo", url, "--state-dir", filepath.Join(dir, "state"),
+	startFerry(t, "run", "--repo", url, "--state-dir", filepath.Join(dir, "state"),
 		"--prometheus-url", prom.URL, "--listen", freeAddr(t), "--poll-interval", "1s",
 		"--verify-stages", "production", "--allowed-signers-file", filepath.Join(dir, "allowed_signers"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry run log:\n%s", logs.String())
-		}
-	}()
 	e2e.WaitFor(t, 60*time.Second, "the unsigned seed stopped before production", func() bool {
 		out, err := gittest.TryGit(bare, "show", "ferry/status:status.json")
 		return err == nil && strings.Contains(out, `"reason": "UnsignedCandidate"`)
