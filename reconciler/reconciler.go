@@ -167,7 +167,7 @@ func (r *Reconciler) pass(ctx context.Context) (PassResult, error) {
 		}
 		res.Transitions, res.Next, res.Stall = p.transitions, p.next, p.stall
 		if b.Empty() {
-			r.idle.Remember(snap, p.next, p.stall, p.st)
+			r.idle.Remember(snap, p.in.now, p.next, p.stall, p.st)
 		}
 		return nil
 	}

@@ -38,9 +38,12 @@ type record struct {
 	Key    string            `json:"key"`
 	Refs   map[string]string `json:"refs"`
 	Next   time.Time         `json:"next,omitzero"`
-	Reason status.Reason     `json:"stallReason,omitempty"`
-	Cause  string            `json:"stallCause,omitempty"`
-	Queued map[string]int    `json:"queued,omitempty"`
+	// Seen is when the pass ran: a restarted ferry whose clock is before
+	// it (the clock was moved back) does not trust the memory.
+	Seen   time.Time      `json:"seen"`
+	Reason status.Reason  `json:"stallReason,omitempty"`
+	Cause  string         `json:"stallCause,omitempty"`
+	Queued map[string]int `json:"queued,omitempty"`
 	// Waits is set when a run waited on an event subscriber's answer.
 	Waits bool `json:"waits,omitempty"`
 }
@@ -99,7 +102,7 @@ func Key(settings ...any) string {
 // remembered pass found: the same refs, and no wait ended.
 func (m *Memory) Still(snap gitstore.Snapshot, now time.Time) (Result, bool) {
 	rec := m.last
-	if rec == nil || len(rec.Refs) != len(snap.Refs) || m.restored && rec.Waits {
+	if rec == nil || len(rec.Refs) != len(snap.Refs) || m.restored && (rec.Waits || now.Before(rec.Seen)) {
 		return Result{}, false
 	}
 	for ref, h := range snap.Refs {
@@ -126,11 +129,11 @@ func (m *Memory) Still(snap gitstore.Snapshot, now time.Time) (Result, bool) {
 // Forget drops the memory: a pass is under way.
 func (m *Memory) Forget() { m.last, m.restored, m.dirty = nil, false, false }
 
-// Remember records a pass over snap that had nothing to push: when its
-// first wait ends, why the project was stalled, and the status it read
+// Remember records a pass over snap at now that had nothing to push: when
+// its first wait ends, why the project was stalled, and the status it read
 // (nil when it could not be read).
-func (m *Memory) Remember(snap gitstore.Snapshot, next time.Time, stall *status.Stall, st *status.Branch) {
-	rec := &record{Format: format, Key: m.key, Refs: make(map[string]string, len(snap.Refs)), Next: next}
+func (m *Memory) Remember(snap gitstore.Snapshot, now, next time.Time, stall *status.Stall, st *status.Branch) {
+	rec := &record{Format: format, Key: m.key, Refs: make(map[string]string, len(snap.Refs)), Next: next, Seen: now}
 	for ref, h := range snap.Refs {
 		rec.Refs[ref] = h.String()
 	}

@@ -30,8 +30,8 @@ var refs = map[string]string{
 }
 
 // What a restarted process reads back tells "nothing to do" only for the
-// same refs, before the wait ends, under the same key, and with no run
-// waiting on a subscriber's answer.
+// same refs, before the wait ends, under the same key, with no run
+// waiting on a subscriber's answer, and a clock not behind the pass's.
 func TestMemoryAcrossARestart(t *testing.T) {
 	moved := map[string]string{}
 	for k, v := range refs {
@@ -53,13 +53,14 @@ func TestMemoryAcrossARestart(t *testing.T) {
 		{name: "ferry/status lost", key: "k", refs: lost, now: t0},
 		{name: "another key", key: "k2", refs: refs, now: t0},
 		{name: "a run waits on a subscriber", key: "k", waits: true, refs: refs, now: t0},
+		{name: "the clock moved back", key: "k", refs: refs, now: t0.Add(-time.Minute)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), idle.File)
 			m := idle.Open(file, "k")
 			stall := &status.Stall{Reason: status.ReasonInvalidProject}
 			st := &status.Branch{Slots: map[string]*status.Slot{"dev/carts": {Stage: "dev", Queue: []*status.Run{{}, {}}}}}
-			m.Remember(snapshot(refs), t0.Add(30*time.Minute), stall, st)
+			m.Remember(snapshot(refs), t0, t0.Add(30*time.Minute), stall, st)
 			m.Save(tc.waits)
 			// The process that wrote it trusts its memory whatever the waits.
 			if _, ok := m.Still(snapshot(refs), t0); !ok {
@@ -87,7 +88,7 @@ func TestUnreadableMemoryIsIgnored(t *testing.T) {
 		t.Error("a truncated file was trusted")
 	}
 	m := idle.Open("", "k") // in memory only
-	m.Remember(snapshot(refs), time.Time{}, nil, nil)
+	m.Remember(snapshot(refs), t0, time.Time{}, nil, nil)
 	m.Save(false)
 	if _, ok := m.Still(snapshot(refs), t0.Add(24*time.Hour)); !ok {
 		t.Error("with no wait, the memory holds until a ref moves")
@@ -103,7 +104,7 @@ func TestUnreadableMemoryIsIgnored(t *testing.T) {
 func TestOnlyTheRememberingPassSaves(t *testing.T) {
 	file := filepath.Join(t.TempDir(), idle.File)
 	m := idle.Open(file, "k")
-	m.Remember(snapshot(refs), time.Time{}, nil, nil)
+	m.Remember(snapshot(refs), t0, time.Time{}, nil, nil)
 	if _, ok := m.Still(snapshot(refs), t0); !ok {
 		t.Fatal("the memory was not trusted in its process")
 	}
