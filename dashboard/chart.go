@@ -27,7 +27,8 @@ type chart struct {
 	X      []float64 `json:"x"`
 	Series []series  `json:"series"`
 	Bands  []band    `json:"bands"`
-	// Results are the evaluations' verdicts, one per point.
+	// Results are the verdicts, one per point: the evaluation's on the
+	// score chart, the SLI's own status on an SLI's chart.
 	Results []string `json:"results"`
 	// Times are the points' times as people read them (the table's).
 	Times []string `json:"-"`
@@ -68,12 +69,26 @@ func stageCharts(stage string, recs []*evaluator.Record, problems []status.Probl
 		}
 		bands = append(bands, b)
 	}
-	mk := func(id, title string, ss []series) chart {
+	mk := func(id, title string, ss []series, results []string) chart {
 		return chart{ID: id, Title: title, Stage: stage, X: x, Series: ss, Bands: bands, Results: results, Times: times}
 	}
-	out := []chart{mk(chartID(stage, "score"), "Score in "+stage, []series{score})}
+	out := []chart{mk(chartID(stage, "score"), "Score in "+stage, []series{score}, results)}
 	for _, sli := range sliOrder(recs) {
-		out = append(out, mk(chartID(stage, sli.name), sli.title+" in "+stage, sliSeries(recs, sli.name)))
+		out = append(out, mk(chartID(stage, sli.name), sli.title+" in "+stage, sliSeries(recs, sli.name), sliResults(recs, sli.name)))
+	}
+	return out
+}
+
+// sliResults are an SLI's own statuses, one per evaluation: pass,
+// warning, fail or info as its objective was judged, "–" where the
+// evaluation had no objective for it.
+func sliResults(recs []*evaluator.Record, sli string) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = "–"
+		if k := slices.IndexFunc(r.Objectives, func(o evaluator.ObjectiveResult) bool { return o.SLI == sli }); k >= 0 && r.Objectives[k].Status != "" {
+			out[i] = r.Objectives[k].Status
+		}
 	}
 	return out
 }
