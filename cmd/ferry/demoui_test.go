@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,5 +109,23 @@ func checkStoryDashboard(t *testing.T, board string) {
 		if !strings.Contains(problems, want) {
 			t.Errorf("the problems page lacks %q", want)
 		}
+	}
+}
+
+// A busy dashboard address fails the demo before it makes anything, so
+// the same command works again on another address.
+func TestDemoUIBusyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	ws := filepath.Join(t.TempDir(), "ws")
+	res := ferry(t, "", "demo", "--ui", "--ui-listen", ln.Addr().String(), "--dir", ws, "--no-color")
+	if res.code == 0 || !strings.Contains(res.stderr, "listen for the dashboard") {
+		t.Errorf("ferry demo --ui on a busy address: exit %d\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(ws, "sockshop.git")); !os.IsNotExist(err) {
+		t.Errorf("the repository was seeded before the address was checked: %v", err)
 	}
 }

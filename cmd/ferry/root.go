@@ -91,9 +91,12 @@ error.`,
 
 // examples are the examples of the commands whose files do not set them.
 var examples = map[string]string{
-	"demo": `  # The story at the default speed, then at ten times that
+	"demo": `  # The story in real time (about 45 s), then twice as fast
   ferry demo
-  ferry demo --speed 600 --no-color`,
+  ferry demo --speed 2 --no-color
+
+  # Watch it in a browser, and keep the dashboard open afterwards
+  ferry demo --ui --ui-listen 127.0.0.1:8080`,
 	"evaluate": `  # The live quality gate of carts in staging, recorded on ferry/status
   ferry evaluate --repo https://git.example.com/shop/delivery.git --service carts --stage staging \
     --timeframe 10m --prometheus-url http://prometheus:9090 --record

@@ -19,16 +19,12 @@ const (
 )
 
 // serveDashboard serves the dashboard of ferry's mirror, which its loop
-// keeps fresh, on addr; stop shuts it down. url is the board's address.
-func serveDashboard(ferry *gitstore.Store, addr string) (stop func(), url string, err error) {
+// keeps fresh, on ln; stop shuts it down. url is the board's address.
+func serveDashboard(ferry *gitstore.Store, ln net.Listener) (stop func(), url string) {
 	d := dashboard.New(dashboard.Options{Projects: func() []dashboard.Project {
 		return []dashboard.Project{{Namespace: uiNamespace, Name: uiName, Store: ferry}}
 	}})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen for the dashboard: %w", err)
-	}
-	srv := ingress.NewServer(addr, d)
+	srv := ingress.NewServer(ln.Addr().String(), d)
 	srv.RegisterOnShutdown(d.Close)
 	go func() { _ = srv.Serve(ln) }()
 	stop = func() {
@@ -36,5 +32,5 @@ func serveDashboard(ferry *gitstore.Store, addr string) (stop func(), url string
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
-	return stop, fmt.Sprintf("http://%s/projects/%s/%s", ln.Addr(), uiNamespace, uiName), nil
+	return stop, fmt.Sprintf("http://%s/projects/%s/%s", ln.Addr(), uiNamespace, uiName)
 }

@@ -38,6 +38,15 @@ func Run(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(ws, 0o755); err != nil {
 		return fmt.Errorf("create workspace: %w", err)
 	}
+	var uiListener net.Listener
+	if opts.UI != "" {
+		// Before anything is made: a busy address fails the demo at once.
+		var err error
+		if uiListener, err = net.Listen("tcp", opts.UI); err != nil {
+			return fmt.Errorf("listen for the dashboard: %w", err)
+		}
+		defer func() { _ = uiListener.Close() }()
+	}
 	n := &narrator{w: opts.Out, color: opts.Color, start: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -69,10 +78,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer func() { _ = ferry.Close() }()
 	board := ""
 	if opts.UI != "" {
-		stop, url, err := serveDashboard(ferry, opts.UI)
-		if err != nil {
-			return err
-		}
+		stop, url := serveDashboard(ferry, uiListener)
 		defer stop()
 		board = url
 		n.say("dim", "the dashboard shows the story as it happens: %s", board)
