@@ -129,3 +129,15 @@ func TestDemoUIBusyAddress(t *testing.T) {
 		t.Errorf("the repository was seeded before the address was checked: %v", err)
 	}
 }
+
+// A local path with no repository is named as such, not as a refused
+// permission.
+func TestUIMissingRepository(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.git")
+	for _, args := range [][]string{{"ui", "--repo", missing}, {"status", "--repo", "file://" + missing}} {
+		res := ferry(t, "", args...)
+		if res.code != 1 || !strings.Contains(res.stderr, "no Git repository at "+missing) {
+			t.Errorf("ferry %s: exit %d\n%s", strings.Join(args, " "), res.code, res.stderr)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -172,9 +174,25 @@ func (r *repoFlags) fetchReport(ctx context.Context) (*gitstore.Store, gitstore.
 	if err := r.defaultURL(ctx); err != nil {
 		return nil, gitstore.Snapshot{}, nil, err
 	}
+	if err := localRepoExists(r.opts.URL); err != nil {
+		return nil, gitstore.Snapshot{}, nil, &exitError{code: exitFailed, err: err}
+	}
 	s, snap, cleanup, err := r.fetchMirror(ctx)
 	if err != nil {
 		return nil, gitstore.Snapshot{}, nil, &exitError{code: exitFailed, err: err}
 	}
 	return s, snap, cleanup, nil
+}
+
+// localRepoExists says so when --repo is a local path with nothing there,
+// which the Git transport would report as a refused permission.
+func localRepoExists(url string) error {
+	path, isFile := strings.CutPrefix(url, "file://")
+	if !isFile && (strings.Contains(url, "://") || strings.Contains(url, ":") && !filepath.IsAbs(url)) {
+		return nil // a remote URL, or scp-like user@host:path
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no Git repository at %s: %w", path, err)
+	}
+	return nil
 }
