@@ -32,6 +32,8 @@ var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short": shortSHA,
+	// ordinal numbers from 1 what status counts from 0, as the CLI does.
+	"ordinal": func(i int) int { return i + 1 },
 	"score": func(s *float64) string {
 		if s == nil {
 			return ""

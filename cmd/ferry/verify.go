@@ -20,8 +20,8 @@ type signingFlags struct {
 // --verify-stages.
 func (f *signingFlags) bindVerify(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.verifyStages, "verify-stages", nil, "stages only signed candidates enter, besides ferry.yaml's verify.stages; no commit to the repository turns these off (docs/signing.md)")
-	fs.StringVar(&f.allowedSignersFile, "allowed-signers-file", "", "SSH keys allowed to sign candidates for ferry.yaml's verify stages, in Git's allowed signers format (gpg.ssh.allowedSignersFile)")
-	fs.StringVar(&f.allowedPGPKeysFile, "allowed-pgp-keys-file", "", "armored OpenPGP public keys allowed to sign candidates for ferry.yaml's verify stages")
+	fs.StringVar(&f.allowedSignersFile, "allowed-signers-file", "", "SSH keys allowed to sign candidates for the verify stages (ferry.yaml's and --verify-stages), in Git's allowed signers format (gpg.ssh.allowedSignersFile)")
+	fs.StringVar(&f.allowedPGPKeysFile, "allowed-pgp-keys-file", "", "armored OpenPGP public keys allowed to sign candidates for the verify stages (ferry.yaml's and --verify-stages)")
 }
 
 // verifier reads the allowed signers and the verify stages; nil when
