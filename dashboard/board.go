@@ -49,6 +49,9 @@ type boardCell struct {
 	// Gate is the last gate's verdict in this stage when it judged
 	// another candidate than the one deployed (a release it stopped).
 	Gate *status.GateSummary
+	// GatePin and GateWhy are what that candidate pinned and what its run
+	// ended with, when the last finished run is its.
+	GatePin, GateWhy string
 	// PullURL links the pull request of a pending approval.
 	PullURL string
 }
@@ -135,6 +138,9 @@ func (st *state) cell(sum *status.Summary, b *status.Branch, stage, svc string) 
 			c.Verdict, c.Score = g.Verdict, &g.Score
 		case ss.Deployed != nil && g.Candidate != ss.Deployed.Candidate:
 			c.Gate = g
+			if l := ss.Last; l != nil && l.Candidate == g.Candidate {
+				c.GatePin, c.GateWhy = l.Pin, l.Message
+			}
 		}
 	}
 	if f := ss.InFlight; f != nil {

@@ -116,6 +116,12 @@ func TestBoard(t *testing.T) {
 	if !strings.Contains(string(body), "rolled back") {
 		t.Error("the board does not say staging was rolled back")
 	}
+	// The stopped release is named by its version, with why it stopped.
+	if len(gates) == 1 {
+		if gate := text(gates[0].Parent); !strings.Contains(gate, "for image=docker.io/keptnexamples/carts:0.11.2") || !strings.Contains(gate, "fail") {
+			t.Errorf("staging's last gate does not name the release it stopped and why: %q", gate)
+		}
+	}
 	links := all(d.root, func(n *html.Node) bool {
 		h, _ := attr(n, "href")
 		return n.Data == "a" && strings.HasPrefix(h, "https://forge.example/shop/sockshop/commit/")
