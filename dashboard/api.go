@@ -112,6 +112,10 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, cmp.Or(err, fmt.Errorf("service %s of %s: %w", opts.Service, st.p.Key(), errUnknownService)))
 		return
 	}
+	if opts.Stage != "" && st.snap.Get(st.p.Store.StageRef(opts.Stage)).IsZero() {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "stage " + strconv.Quote(opts.Stage) + ": " + st.p.Key() + " has no branch of it"})
+		return
+	}
 	entries, err := history.Read(st.p.Store, st.snap, opts)
 	if err != nil {
 		s.apiFail(w, err)

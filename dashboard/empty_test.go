@@ -63,7 +63,7 @@ func TestProjectBeforeTheFirstPass(t *testing.T) {
 		{"/", http.StatusOK, "cloning"},
 		{"/projects/team/new", http.StatusNotFound, "no ferry/status branch yet"},
 		{"/projects/team/new/problems", http.StatusOK, "No problem recorded."},
-		{"/projects/team/new/services/carts", http.StatusNotFound, "no such service"},
+		{"/projects/team/new/services/carts", http.StatusNotFound, "No service carts in team/new"},
 		{"/api/v1/projects/team/new/status", http.StatusNotFound, `"error": "no ferry/status branch yet`},
 		{"/api/v1/projects/team/new/problems", http.StatusOK, "[]"},
 		{"/api/v1/projects/team/new/services/carts/history", http.StatusNotFound, "no such service"},

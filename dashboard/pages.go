@@ -32,6 +32,7 @@ var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short": shortSHA,
+	"wrap":  wrapPin,
 	// ordinal numbers from 1 what status counts from 0, as the CLI does.
 	"ordinal": func(i int) int { return i + 1 },
 	"score": func(s *float64) string {
@@ -155,4 +156,17 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "index", http.StatusOK, page{
 		Title: "Projects", Live: "/events", Fragment: "/?fragment=1", Data: rows,
 	})
+}
+
+// wrapPin lets a pin (image=registry/repo:tag) wrap after its / : and =
+// rather than anywhere: the text escaped, with a <wbr> after each.
+func wrapPin(pin string) template.HTML {
+	var b strings.Builder
+	for _, r := range pin {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '/' || r == ':' || r == '=' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String()) //nolint:gosec // every rune is escaped; only <wbr> is added
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,7 +111,19 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /projects/{namespace}/{name}/services/{service}", s.pageService)
 	s.mux.HandleFunc("GET /projects/{namespace}/{name}/problems", s.pageProblems)
 	s.mux.HandleFunc("GET /events", s.events)
+	// A page's address with a trailing slash, as people type them.
+	s.mux.HandleFunc("GET /projects/{namespace}/{name}/{$}", s.noSlash)
+	s.mux.HandleFunc("GET /projects/{namespace}/{name}/services/{service}/{$}", s.noSlash)
+	s.mux.HandleFunc("GET /projects/{namespace}/{name}/problems/{$}", s.noSlash)
 	s.mux.Handle("GET /assets/", assetHandler())
+}
+
+// noSlash redirects a page's address with a trailing slash to the page.
+func (s *Server) noSlash(w http.ResponseWriter, r *http.Request) {
+	u := *r.URL
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	http.Redirect(w, r, u.String(), http.StatusMovedPermanently)
 }
 
 // Close ends every event stream, now and later, so that an http.Server's

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -76,6 +77,13 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request) {
 	}
 	svc := r.PathValue("service")
 	data, err := st.service(svc)
+	if errors.Is(err, errUnknownService) {
+		s.render(w, r, "error", http.StatusNotFound, page{
+			Title: "Not Found", Crumbs: []link{{"Projects", "/"}, {p.Key(), "/projects/" + p.Key()}},
+			Data: "No service " + svc + " in " + p.Key() + ": the project's status does not name it, and main has no services/" + svc + " directory.",
+		})
+		return
+	}
 	if err != nil {
 		s.readFail(w, r, err)
 		return

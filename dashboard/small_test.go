@@ -70,6 +70,8 @@ func TestReadsAreBounded(t *testing.T) {
 	const base = "/api/v1/projects/shop/sockshop"
 	checkCodes(t, f, []codeCase{
 		{base + "/services/orders/history?limit=1000", http.StatusOK, `"stage": "dev"`},
+		{base + "/services/orders/history?stage=dev", http.StatusOK, `"stage": "dev"`},
+		{base + "/services/orders/history?stage=nope", http.StatusNotFound, `"error": "stage \"nope\": shop/sockshop has no branch of it"`},
 		{base + "/services/orders/history?limit=1001", http.StatusBadRequest, `"error": "limit 1001: at most 1000"`},
 		{base + "/evaluations/20261130T120000.000Z-r0", http.StatusOK, `"id": "svc-000"`},
 		{base + "/evaluations/20261130T120000.000Z-r149", http.StatusBadRequest, "give ?stage= and ?service="},
@@ -98,7 +100,10 @@ func TestStatusCodes(t *testing.T) {
 			{"/projects/shop/sockshop", http.StatusOK, `data-service="carts"`},
 			{"/projects/shop/sockshop/services/carts", http.StatusOK, "No transition recorded for this service."},
 			{"/projects/shop/sockshop/services/orders", http.StatusOK, "deploy orders to dev"},
-			{"/projects/shop/sockshop/services/nope", http.StatusNotFound, "no such service"},
+			{"/projects/shop/sockshop/services/nope", http.StatusNotFound, "No service nope in shop/sockshop"},
+			// Addresses typed with a trailing slash lead to the page.
+			{"/projects/shop/sockshop/", http.StatusOK, `data-service="carts"`},
+			{"/projects/shop/sockshop/services/orders/", http.StatusOK, "deploy orders to dev"},
 		})
 	})
 	t.Run("before the first pass", func(t *testing.T) {
@@ -108,7 +113,7 @@ func TestStatusCodes(t *testing.T) {
 			{"/projects/shop/sockshop", http.StatusNotFound, "No status yet: no ferry/status branch yet"},
 			{"/projects/shop/sockshop?fragment=1", http.StatusNotFound, `id="no-status"`},
 			{"/projects/shop/sockshop/services/orders", http.StatusOK, "deploy orders to dev"},
-			{"/projects/shop/sockshop/services/carts", http.StatusNotFound, "no such service"},
+			{"/projects/shop/sockshop/services/carts", http.StatusNotFound, "No service carts in shop/sockshop"},
 		})
 	})
 }
