@@ -80,6 +80,7 @@ it runs in.`,
 	cmd.Flags().StringVar(&links.Pull, "pull-url", "", "URL template of a pull request on the forge, {number} replaced")
 	cmd.Flags().StringVar(&logFormat, "log-format", logText, "log format: text or json")
 	repo.bindReport(cmd.Flags())
+	cmd.Flags().Lookup("state-dir").Usage = "directory for the repository's mirror (default: one kept in the user's cache directory, shared with ferry status and history)"
 	return cmd
 }
 
