@@ -22,7 +22,8 @@ func (f *Fleet) Dashboard() *dashboard.Server {
 }
 
 // dashboardProjects are the projects the fleet runs, by key, each with
-// the conditions the fleet observes and its forge's links.
+// the conditions the fleet observes where they correct status.json's, and
+// its forge's links.
 func (f *Fleet) dashboardProjects() []dashboard.Project {
 	f.mu.Lock()
 	out := make([]dashboard.Project, 0, len(f.members))
@@ -34,6 +35,13 @@ func (f *Fleet) dashboardProjects() []dashboard.Project {
 		out = append(out, dashboard.Project{
 			Namespace: m.project.Namespace, Name: m.project.Name, Store: m.store,
 			Conditions: func() []metav1.Condition {
+				// A running loop that delivers knows nothing status.json
+				// does not say: the dashboard reads those conditions itself.
+				if !m.project.Spec.Suspend {
+					if ok, why := m.loop.Ready(); ok || why == "" {
+						return nil
+					}
+				}
 				o, ok := f.Observe(key)
 				if !ok {
 					return nil

@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,20 +29,8 @@ func TestControllerDeliversAProject(t *testing.T) {
 	_, url := gittest.NewHTTPServer(t, bare, nil)
 
 	probes := freeAddr(t)
-	cmd := exec.Command(ferryBin, "controller", "--kubeconfig", kubeconfig, "--state-dir", filepath.Join(dir, "state"),
+	startFerry(t, "controller", "--kubeconfig", kubeconfig, "--state-dir", filepath.Join(dir, "state"),
 		"--listen", freeAddr(t), "--metrics-bind-address", "0", "--health-probe-bind-address", probes)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry controller log:\n%s", logs.String())
-		}
-	}()
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

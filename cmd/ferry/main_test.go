@@ -338,7 +338,8 @@ func TestValidateReadsWhatRunReads(t *testing.T) {
 }
 
 // startFerry starts ferry in the background; stop interrupts it as Ctrl-C
-// does and returns its exit code.
+// does and returns its exit code. A process the test did not stop is
+// killed when the test ends, its output logged if the test failed.
 func startFerry(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
 	t.Helper()
 	cmd := exec.Command(ferryBin, args...)
@@ -366,7 +367,11 @@ func startFerry(t *testing.T, args ...string) (out *syncBuffer, stop func() int)
 		return cmd.ProcessState.ExitCode()
 	}
 	t.Cleanup(func() {
-		stop()
+		if !stopped { // not stopped by the test: killed, as a crash would
+			stopped = true
+			_ = cmd.Process.Kill()
+			<-done
+		}
 		if t.Failed() {
 			t.Logf("ferry %s stdout:\n%s\nstderr:\n%s", args[0], out.String(), errb.String())
 		}

@@ -1,11 +1,9 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -239,20 +237,8 @@ func TestPinWaitsForProduction(t *testing.T) {
 	gittest.CommitTxtar(t, bare, "main", "testdata/pin.txtar")
 	_, url := gittest.NewHTTPServer(t, bare, nil)
 	dir := t.TempDir()
-	cmd := exec.Command(ferryBin, "run", "--repo", url, "--state-dir", filepath.Join(dir, "state"),
+	startFerry(t, "run", "--repo", url, "--state-dir", filepath.Join(dir, "state"),
 		"--prometheus-url", prom.URL, "--listen", "127.0.0.1:0", "--poll-interval", "500ms")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry run log:\n%s", logs.String())
-		}
-	}()
 	e2e.WaitFor(t, 90*time.Second, "carts 0.11.1 in production", func() bool { return e2e.StageImage(bare, "production") == "carts:0.11.1" })
 
 	pin := func(args ...string) result {

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,21 +36,9 @@ func TestRunPlansPullRequestsOnGitea(t *testing.T) {
 	n := srv.OpenPullRequest(t, dev, repo, "carts-0.11.2", "main", "Bump carts")
 
 	dir := t.TempDir()
-	cmd := exec.Command(ferryBin, "run", "--repo", srv.CloneURL(repo, srv.Admin), "--state-dir", filepath.Join(dir, "state"),
+	startFerry(t, "run", "--repo", srv.CloneURL(repo, srv.Admin), "--state-dir", filepath.Join(dir, "state"),
 		"--listen", freeAddr(t), "--poll-interval", "1s",
 		"--forge", "gitea", "--forge-api", srv.API, "--forge-repo", repo.FullName(), "--forge-token-file", srv.Admin.TokenFile)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry run log:\n%s", logs.String())
-		}
-	}()
 
 	var body string
 	e2e.WaitFor(t, 90*time.Second, "the plan of "+head, func() bool {

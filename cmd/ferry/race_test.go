@@ -1,9 +1,7 @@
 package main_test
 
 import (
-	"bytes"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,19 +20,7 @@ func TestCIPushesRaceWithPromotions(t *testing.T) {
 	bare := gittest.InitBare(t)
 	gittest.CommitFiles(t, bare, "main", "the wave", waveProject("200ms"))
 	_, url := gittest.NewHTTPServer(t, bare, nil)
-	cmd := exec.Command(ferryBin, "run", "--repo", url, "--state-dir", filepath.Join(t.TempDir(), "state"), "--listen", "127.0.0.1:0", "--poll-interval", "50ms")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry run log:\n%s", logs.String())
-		}
-	}()
+	startFerry(t, "run", "--repo", url, "--state-dir", filepath.Join(t.TempDir(), "state"), "--listen", "127.0.0.1:0", "--poll-interval", "50ms")
 
 	work := filepath.Join(t.TempDir(), "ci")
 	gittest.Git(t, "", "clone", "--quiet", bare, work)

@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"bytes"
 	"io"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,19 +33,7 @@ func TestRunConfig(t *testing.T) {
 	good := filepath.Join(dir, "projects.yaml")
 	write(t, good, "apiVersion: delivery.ferrycd.io/v1alpha1\nkind: Project\nmetadata: {name: shop, namespace: team}\nspec:\n  repository: {url: '"+url+"'}\n  interval: 1s\n")
 	addr := freeAddr(t)
-	cmd := exec.Command(ferryBin, "run", "--config", good, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry run log:\n%s", logs.String())
-		}
-	}()
+	startFerry(t, "run", "--config", good, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
 	e2e.WaitFor(t, 60*time.Second, "team/shop ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
