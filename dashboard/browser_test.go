@@ -42,7 +42,11 @@ func screenshotDir(tb testing.TB) string {
 	return tb.TempDir()
 }
 
-func TestBrowserBoardTimelineAndCharts(t *testing.T) {
+// openBoard plays the story, opens its board in a browser that records
+// every request, and returns the fixture, the browser, a context of a
+// minute in it, and the recorder. More actions run once the board shows.
+func openBoard(t *testing.T, then ...chromedp.Action[chromedp.Void]) (*fixture, context.Context, context.Context, *browsertest.Requests) {
+	t.Helper()
 	f := newFixture(t, storyRepo(t))
 	bctx := browsertest.Start(t)
 	reqs, err := browsertest.Record(bctx)
@@ -50,14 +54,19 @@ func TestBrowserBoardTimelineAndCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)
-	defer cancel()
-
-	if err := chromedp.Do(ctx,
+	t.Cleanup(cancel)
+	actions := append([]chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(f.url("/projects/shop/sockshop")),
 		chromedp.WaitVisible(chromedp.CSS("#board")),
-	); err != nil {
+	}, then...)
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
+	return f, bctx, ctx, reqs
+}
+
+func TestBrowserBoardTimelineAndCharts(t *testing.T) {
+	f, bctx, ctx, reqs := openBoard(t)
 	stages := run(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#board thead th[data-stage]')].map(th => th.dataset.stage)`))
 	if diff := cmp.Diff([]string{"dev", "staging", "production"}, stages); diff != "" {
 		t.Errorf("board columns are not in shipyard order (-want +got):\n%s", diff)
@@ -121,23 +130,10 @@ func TestBrowserBoardTimelineAndCharts(t *testing.T) {
 }
 
 func TestBrowserLiveUpdate(t *testing.T) {
-	f := newFixture(t, storyRepo(t))
-	bctx := browsertest.Start(t)
-	reqs, err := browsertest.Record(bctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, time.Minute)
-	defer cancel()
-
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.url("/projects/shop/sockshop")),
-		chromedp.WaitVisible(chromedp.CSS("#board")),
+	f, _, ctx, reqs := openBoard(t,
 		chromedp.Evaluate[chromedp.Void](`window.ferryMarker = 42`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('live-state').textContent === 'Live'`),
-	); err != nil {
-		t.Fatal(err)
-	}
+	)
 	if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('a.pull').length`)); n != 0 {
 		t.Fatalf("%d pull request links before the proposal", n)
 	}

@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,17 +17,12 @@ import (
 // getOK reads a page or API answer that must be 200.
 func getOK(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	got := get(t, url)
+	body, ok := strings.CutPrefix(got, "200 ")
+	if !ok {
+		t.Fatalf("GET %s: %.500s", url, got)
 	}
-	defer func() { _ = resp.Body.Close() }()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b.String())
-	}
-	return b.String()
+	return body
 }
 
 // TestDemoUIShowsTheStory runs `ferry demo --ui` as a user would and reads
