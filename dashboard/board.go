@@ -57,16 +57,11 @@ type boardCell struct {
 }
 
 func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.project(r)
+	st, ok := s.pageState(w, r)
 	if !ok {
-		s.fail(w, r, http.StatusNotFound, "No project "+r.PathValue("namespace")+"/"+r.PathValue("name")+".")
 		return
 	}
-	st, err := s.load(r.Context(), p)
-	if err != nil {
-		s.readFail(w, r, err)
-		return
-	}
+	p := st.p
 	base := "/projects/" + p.Key()
 	code := http.StatusOK
 	data, err := st.board()

@@ -107,6 +107,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, msg stri
 	s.render(w, r, "error", code, page{Title: http.StatusText(code), Crumbs: []link{{"Projects", "/"}}, Data: msg})
 }
 
+// pageState loads the state of the project a page addresses, or renders
+// why it cannot: the page counterpart of apiState.
+func (s *Server) pageState(w http.ResponseWriter, r *http.Request) (*state, bool) {
+	p, ok := s.project(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "No project "+r.PathValue("namespace")+"/"+r.PathValue("name")+".")
+		return nil, false
+	}
+	st, err := s.load(r.Context(), p)
+	if err != nil {
+		s.readFail(w, r, err)
+		return nil, false
+	}
+	return st, true
+}
+
 // readFail renders the error page of a failed read: 404 for what Git
 // does not hold (no status yet, an unknown service), else 500, logged.
 func (s *Server) readFail(w http.ResponseWriter, r *http.Request, err error) {

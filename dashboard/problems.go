@@ -52,16 +52,11 @@ type problemsPage struct {
 }
 
 func (s *Server) pageProblems(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.project(r)
+	st, ok := s.pageState(w, r)
 	if !ok {
-		s.fail(w, r, http.StatusNotFound, "No project "+r.PathValue("namespace")+"/"+r.PathValue("name")+".")
 		return
 	}
-	st, err := s.load(r.Context(), p)
-	if err != nil {
-		s.readFail(w, r, err)
-		return
-	}
+	p := st.p
 	problems, err := st.problems()
 	if err != nil {
 		s.readFail(w, r, err)

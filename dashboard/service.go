@@ -65,16 +65,11 @@ type objectiveRow struct {
 }
 
 func (s *Server) pageService(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.project(r)
+	st, ok := s.pageState(w, r)
 	if !ok {
-		s.fail(w, r, http.StatusNotFound, "No project "+r.PathValue("namespace")+"/"+r.PathValue("name")+".")
 		return
 	}
-	st, err := s.load(r.Context(), p)
-	if err != nil {
-		s.readFail(w, r, err)
-		return
-	}
+	p := st.p
 	svc := r.PathValue("service")
 	data, err := st.service(svc)
 	if errors.Is(err, errUnknownService) {
