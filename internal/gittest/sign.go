@@ -68,18 +68,7 @@ func SSHSigningKeyOfType(tb testing.TB, principal, keyType string) SigningKey {
 func PGPSigningKey(tb testing.TB, name, email string) SigningKey {
 	tb.Helper()
 	RequireTools(tb, "gpg")
-	// gpg-agent's socket lives in the home: keep its path short.
-	home, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run()
-		_ = os.RemoveAll(home)
-	})
-	if err := os.Chmod(home, 0o700); err != nil {
-		tb.Fatal(err)
-	}
+	home := GPGHome(tb)
 	gpg := func(args ...string) string {
 		return run(tb, "gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""}, args...)...)
 	}
@@ -117,4 +106,24 @@ func run(tb testing.TB, name string, args ...string) string {
 		tb.Fatalf("%s %s: %s", name, strings.Join(args, " "), msg)
 	}
 	return string(out)
+}
+
+// GPGHome is a new GnuPG home for the test, its agent stopped and the
+// directory removed when the test ends. gpg-agent's socket lives in the
+// home, so its path is kept short (not under the test's temporary
+// directory).
+func GPGHome(tb testing.TB) string {
+	tb.Helper()
+	home, err := os.MkdirTemp("", "gpg")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run()
+		_ = os.RemoveAll(home)
+	})
+	if err := os.Chmod(home, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	return home
 }

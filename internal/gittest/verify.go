@@ -2,7 +2,6 @@ package gittest
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,15 +30,7 @@ func VerifyConfig(tb testing.TB, allowed ...SigningKey) []string {
 	if len(pgp) == 0 {
 		return config
 	}
-	home, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run()
-		_ = os.RemoveAll(home)
-	})
-	_ = os.Chmod(home, 0o700)
+	home := GPGHome(tb)
 	keys := filepath.Join(home, "keys.asc")
 	if err := os.WriteFile(keys, []byte(strings.Join(pgp, "\n")), 0o600); err != nil {
 		tb.Fatal(err)
